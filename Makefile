@@ -1,0 +1,49 @@
+# tide: a GitOps toolkit for Kubernetes.
+# `make dev` runs the demo on a local control plane; `make test` runs every check and test.
+SHELL := /usr/bin/env bash
+.SHELLFLAGS := -euo pipefail -c
+export GOTOOLCHAIN ?= local
+export GOFLAGS ?= -buildvcs=false
+
+CONTROLLERS := source-controller kustomize-controller helm-controller image-reflector image-automation notification-controller
+MODULES := api internal $(CONTROLLERS) .
+
+.PHONY: all
+all: generate build
+
+##@ Generated code and manifests
+
+.PHONY: generate
+generate: ## Generate deepcopy functions, CRDs and per-controller RBAC.
+	hack/generate.sh
+
+.PHONY: verify
+verify: ## Fail when generated files are stale or code is not gofmt-clean.
+	hack/verify.sh
+
+##@ Build and test
+
+.PHONY: build
+build: ## Build every controller binary and the tide CLI into bin/.
+	@mkdir -p bin
+	for m in $(CONTROLLERS); do (cd $$m && go build -o ../bin/$$m .); done
+
+.PHONY: vet
+vet: ## Run go vet on every module.
+	for m in $(MODULES); do (cd $$m && go vet ./...); done
+
+.PHONY: control-plane
+control-plane: ## Build (once, cached) etcd, kube-apiserver and kube-controller-manager from the Go module proxy.
+	hack/get-control-plane.sh
+
+.PHONY: test
+test: control-plane verify vet ## Run every test against a real local control plane.
+	hack/test.sh
+
+.PHONY: dev
+dev: control-plane ## Start a local control plane, install tide's CRDs and list them.
+	hack/dev.sh
+
+.PHONY: help
+help:
+	@grep -E '^[a-z-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "%-15s %s\n", $$1, $$2}'

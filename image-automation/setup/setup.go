@@ -1,0 +1,49 @@
+/*
+Copyright 2026 The tide authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
+// Package setup describes the image-automation: the API types it serves and how its reconcilers are registered. The
+// image-automation binary runs it on its own; tide dev composes it with the other controllers in one process.
+//
+// The image-automation rewrites setter-marked image references in Git from ImagePolicies, commits and pushes (ImageUpdateAutomation).
+package setup
+
+import (
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	imagev1 "github.com/tide-gitops/tide/api/image/v1"
+	imagev1beta2 "github.com/tide-gitops/tide/api/image/v1beta2"
+	sourcev1 "github.com/tide-gitops/tide/api/source/v1"
+	"github.com/tide-gitops/tide/internal/manager"
+)
+
+// Name is the controller's name: its field manager, leader election lease and event source.
+const Name = "image-automation"
+
+// +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups=coordination.k8s.io,resources=leases,verbs=get;list;watch;create;update;patch;delete,namespace=flux-system
+// +kubebuilder:rbac:groups=image.toolkit.fluxcd.io,resources=imageupdateautomations,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=image.toolkit.fluxcd.io,resources=imageupdateautomations/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=image.toolkit.fluxcd.io,resources=imageupdateautomations/finalizers,verbs=update
+// +kubebuilder:rbac:groups=image.toolkit.fluxcd.io,resources=imagepolicies,verbs=get;list;watch
+// +kubebuilder:rbac:groups=source.toolkit.fluxcd.io,resources=gitrepositories,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
+
+// Spec returns the image-automation's description for manager.Main.
+func Spec() manager.Spec {
+	return manager.Spec{
+		Name: Name,
+		AddToScheme: []func(*runtime.Scheme) error{
+			imagev1.AddToScheme,
+			imagev1beta2.AddToScheme,
+			sourcev1.AddToScheme,
+		},
+		Watched: []client.Object{
+			&imagev1.ImageUpdateAutomation{},
+		},
+	}
+}
