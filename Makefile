@@ -27,6 +27,7 @@ verify: ## Fail when generated files are stale or code is not gofmt-clean.
 build: ## Build every controller binary and the tide CLI into bin/.
 	@mkdir -p bin
 	for m in $(CONTROLLERS); do (cd $$m && go build -o ../bin/$$m .); done
+	go build -o bin/tide ./cmd/tide
 
 .PHONY: vet
 vet: ## Run go vet on every module.
@@ -41,8 +42,8 @@ test: control-plane verify vet ## Run every test against a real local control pl
 	hack/test.sh
 
 .PHONY: dev
-dev: control-plane ## Start a local control plane, install tide's CRDs and list them.
-	hack/dev.sh
+dev: control-plane ## Start a local control plane with tide's CRDs; DEV_ARGS=--exit stops after printing.
+	go run ./cmd/tide dev $(DEV_ARGS)
 
 .PHONY: help
 help:

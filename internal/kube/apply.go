@@ -33,11 +33,16 @@ func Build(dir string) ([]*unstructured.Unstructured, error) {
 	}
 	var objs []*unstructured.Unstructured
 	for _, r := range resMap.Resources() {
-		m, err := r.Map()
+		// Through JSON: kyaml's maps hold Go ints, which unstructured objects cannot deep-copy.
+		b, err := r.MarshalJSON()
 		if err != nil {
 			return nil, fmt.Errorf("reading %s from the build of %s: %w", r.CurId(), dir, err)
 		}
-		objs = append(objs, &unstructured.Unstructured{Object: m})
+		u := &unstructured.Unstructured{}
+		if err := u.UnmarshalJSON(b); err != nil {
+			return nil, fmt.Errorf("decoding %s from the build of %s: %w", r.CurId(), dir, err)
+		}
+		objs = append(objs, u)
 	}
 	return objs, nil
 }

@@ -8,6 +8,7 @@ package manager
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 
@@ -50,6 +51,7 @@ func Main(spec Spec) {
 	opts := NewOptions(spec.Name)
 	fs := pflag.NewFlagSet(spec.Name, pflag.ExitOnError)
 	opts.BindFlags(fs)
+	fs.AddGoFlagSet(flag.CommandLine) // controller-runtime's --kubeconfig
 	_ = fs.Parse(os.Args[1:])
 	SetupLogger(opts)
 	log := ctrl.Log.WithName("setup")

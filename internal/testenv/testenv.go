@@ -7,7 +7,7 @@ SPDX-License-Identifier: Apache-2.0
 // Package testenv starts a real local control plane for Go tests, with tide's generated CRDs installed, and a
 // client whose scheme knows every tide kind. One control plane per test binary, started from TestMain:
 //
-//	func TestMain(m *testing.M) { os.Exit(testenv.Main(m, testenv.Options{}, &env)) }
+//	func TestMain(m *testing.M) { os.Exit(testenv.Main(m, testenv.Options{}, &env, nil)) }
 package testenv
 
 import (
@@ -19,10 +19,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	apiall "github.com/tide-gitops/tide/api/all"
 	"github.com/tide-gitops/tide/internal/controlplane"
@@ -48,12 +51,18 @@ type Env struct {
 	RepoRoot string
 }
 
-// Main starts the environment, stores it in *env, runs the tests and stops it. It returns the exit code.
-// When the control plane binaries are missing the tests fail with instructions rather than being skipped.
-func Main(m *testing.M, opts Options, env **Env) int {
+// Main starts the environment, runs setup (when not nil), stores it in *env, runs the tests and stops it. It
+// returns the exit code. When the control plane binaries are missing the tests fail with instructions rather
+// than being skipped.
+func Main(m *testing.M, opts Options, env **Env, setup func(context.Context, *Env) error) int {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
 	e, err := Start(ctx, opts)
-	cancel()
+	if err == nil && setup != nil {
+		if err = setup(ctx, e); err != nil {
+			_ = e.Stop()
+		}
+	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "testenv: %v\n", err)
 		return 1
@@ -68,6 +77,8 @@ func Main(m *testing.M, opts Options, env **Env) int {
 
 // Start starts a control plane in a fresh temporary directory and installs tide's CRDs.
 func Start(ctx context.Context, opts Options) (*Env, error) {
+	// Deprecation warnings of old API versions are expected in tests; keep them out of the output.
+	ctrllog.SetLogger(logr.Discard())
 	root, err := RepoRoot()
 	if err != nil {
 		return nil, err
@@ -99,6 +110,7 @@ func Start(ctx context.Context, opts Options) (*Env, error) {
 func NewScheme() *runtime.Scheme {
 	s := runtime.NewScheme()
 	utilruntime.Must(clientgoscheme.AddToScheme(s))
+	utilruntime.Must(apiextensionsv1.AddToScheme(s))
 	utilruntime.Must(apiall.AddToScheme(s))
 	return s
 }

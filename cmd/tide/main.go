@@ -1,0 +1,36 @@
+/*
+Copyright 2026 The tide authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
+// Command tide is the command-line interface of tide, a GitOps toolkit for Kubernetes.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+func main() {
+	if err := newRootCommand().Execute(); err != nil {
+		fmt.Fprintln(os.Stderr, "Error:", err)
+		os.Exit(1)
+	}
+}
+
+func newRootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "tide",
+		Short: "tide keeps Kubernetes clusters in sync with Git, Helm and OCI sources",
+		Long: `tide is a GitOps toolkit for Kubernetes. It serves the Flux APIs, so existing Flux YAML
+applies unchanged, and keeps clusters reconciled to what Git, Helm repositories, OCI registries
+and S3 buckets declare.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(newDevCommand())
+	return root
+}
