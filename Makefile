@@ -37,8 +37,13 @@ vet: ## Run go vet on every module.
 control-plane: ## Build (once, cached) etcd, kube-apiserver and kube-controller-manager from the Go module proxy.
 	hack/get-control-plane.sh
 
+.PHONY: test-deps
+test-deps: ## Install the real servers tests use: git, sshd, docker-registry (Debian), MinIO (built once, cached).
+	hack/install-test-deps.sh
+	hack/get-s3-server.sh >/dev/null
+
 .PHONY: test
-test: control-plane verify vet ## Run every test against a real local control plane.
+test: control-plane test-deps verify vet ## Run every test against a real local control plane and real servers.
 	hack/test.sh
 
 .PHONY: dev

@@ -19,6 +19,7 @@ import (
 	"github.com/fluxcd/pkg/runtime/acl"
 	runtimeclient "github.com/fluxcd/pkg/runtime/client"
 	runtimectrl "github.com/fluxcd/pkg/runtime/controller"
+	"github.com/fluxcd/pkg/runtime/jitter"
 	"github.com/fluxcd/pkg/runtime/leaderelection"
 	"github.com/fluxcd/pkg/runtime/logger"
 	"github.com/spf13/pflag"
@@ -56,6 +57,7 @@ type Options struct {
 	ACL            acl.Options
 	Watch          runtimectrl.WatchOptions
 	RateLimiter    runtimectrl.RateLimiterOptions
+	IntervalJitter jitter.IntervalOptions
 }
 
 // NewOptions returns Options with tide's defaults for the named controller.
@@ -77,6 +79,7 @@ func (o *Options) BindFlags(fs *pflag.FlagSet) {
 	o.ACL.BindFlags(fs)
 	o.Watch.BindFlags(fs)
 	o.RateLimiter.BindFlags(fs)
+	o.IntervalJitter.BindFlags(fs)
 }
 
 // Validate reports flag values that cannot work, before anything starts.
@@ -90,6 +93,9 @@ func (o *Options) Validate() error {
 	}
 	if o.RequeueDependency <= 0 {
 		errs = append(errs, fmt.Errorf("--requeue-dependency must be positive, got %s", o.RequeueDependency))
+	}
+	if o.IntervalJitter.Percentage >= 100 {
+		errs = append(errs, fmt.Errorf("--interval-jitter-percentage must be below 100, got %d", o.IntervalJitter.Percentage))
 	}
 	if _, err := runtimectrl.GetWatchSelector(o.Watch); err != nil {
 		errs = append(errs, fmt.Errorf("--watch-label-selector: %w", err))
@@ -116,6 +122,9 @@ func RuntimeNamespace() string { return os.Getenv(RuntimeNamespaceEnv) }
 func New(o *Options, cfg *rest.Config, scheme *runtime.Scheme, watched ...client.Object) (ctrl.Manager, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
+	}
+	if err := o.IntervalJitter.SetGlobalJitter(nil); err != nil {
+		return nil, fmt.Errorf("--interval-jitter-percentage: %w", err)
 	}
 	if cfg == nil {
 		cfg = runtimeclient.GetConfigOrDie(o.Client)

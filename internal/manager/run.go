@@ -29,6 +29,8 @@ type Spec struct {
 	AddToScheme []func(*runtime.Scheme) error
 	// Watched are the kinds the controller reconciles; --watch-label-selector applies to them.
 	Watched []client.Object
+	// BindFlags registers the controller's own flags (optional).
+	BindFlags func(fs *pflag.FlagSet)
 	// Setup registers the reconcilers with the manager.
 	Setup func(ctx context.Context, mgr ctrl.Manager, opts *Options) error
 }
@@ -51,6 +53,9 @@ func Main(spec Spec) {
 	opts := NewOptions(spec.Name)
 	fs := pflag.NewFlagSet(spec.Name, pflag.ExitOnError)
 	opts.BindFlags(fs)
+	if spec.BindFlags != nil {
+		spec.BindFlags(fs)
+	}
 	fs.AddGoFlagSet(flag.CommandLine) // controller-runtime's --kubeconfig
 	_ = fs.Parse(os.Args[1:])
 	SetupLogger(opts)

@@ -49,7 +49,13 @@ type Env struct {
 	Scheme *runtime.Scheme
 	// RepoRoot is the repository's top directory (where go.work is).
 	RepoRoot string
+
+	onStop []func()
 }
+
+// OnStop registers f to run before the control plane stops, e.g. to stop a manager that holds watches (the
+// API server otherwise waits for them before exiting). Hooks run in reverse order.
+func (e *Env) OnStop(f func()) { e.onStop = append(e.onStop, f) }
 
 // Main starts the environment, runs setup (when not nil), stores it in *env, runs the tests and stops it. It
 // returns the exit code. When the control plane binaries are missing the tests fail with instructions rather
@@ -129,6 +135,9 @@ func (e *Env) InstallCRDs(ctx context.Context) error {
 
 // Stop stops the control plane and removes its directory.
 func (e *Env) Stop() error {
+	for i := len(e.onStop) - 1; i >= 0; i-- {
+		e.onStop[i]()
+	}
 	err := e.ControlPlane.Stop()
 	return errors.Join(err, os.RemoveAll(e.Dir))
 }

@@ -64,9 +64,13 @@ func TestControllerBinaries(t *testing.T) {
 			bin := controllerBinary(t, c)
 			metrics, health := freeAddr(t), freeAddr(t)
 			var logs bytes.Buffer
-			cmd := exec.Command(bin, "--kubeconfig", env.KubeconfigPath,
-				"--metrics-addr", metrics, "--health-addr", health,
-				"--enable-leader-election", "--log-encoding", "console")
+			args := []string{"--kubeconfig", env.KubeconfigPath, "--metrics-addr", metrics, "--health-addr", health,
+				"--enable-leader-election", "--log-encoding", "console"}
+			if c == "source-controller" {
+				storage := freeAddr(t)
+				args = append(args, "--storage-path", t.TempDir(), "--storage-addr", storage, "--storage-adv-addr", storage)
+			}
+			cmd := exec.Command(bin, args...)
 			cmd.Env = append(os.Environ(), "RUNTIME_NAMESPACE=flux-system", "KUBECONFIG=")
 			cmd.Stdout, cmd.Stderr = &logs, &logs
 			if err := cmd.Start(); err != nil {
@@ -87,11 +91,7 @@ func TestControllerBinaries(t *testing.T) {
 					t.Errorf("metrics lack %s", want)
 				}
 			}
-			var lease coordinationv1.Lease
-			key := client.ObjectKey{Namespace: "flux-system", Name: c + "-leader-election"}
-			if err := env.Client.Get(testContext(t, 10*time.Second), key, &lease); err != nil {
-				t.Errorf("leader election lease: %v", err)
-			}
+			waitLease(t, c+"-leader-election")
 
 			start := time.Now()
 			if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
@@ -125,6 +125,25 @@ func TestControllerBinaryRejectsBadFlags(t *testing.T) {
 		}
 		if !strings.Contains(string(out), tc.want) {
 			t.Errorf("%s: output lacks %q:\n%s", tc.flag, tc.want, out)
+		}
+	}
+}
+
+// waitLease waits until the controller holds its leader election lease.
+func waitLease(t *testing.T, name string) {
+	t.Helper()
+	ctx := testContext(t, 30*time.Second)
+	key := client.ObjectKey{Namespace: "flux-system", Name: name}
+	for {
+		var lease coordinationv1.Lease
+		err := env.Client.Get(ctx, key, &lease)
+		if err == nil && lease.Spec.HolderIdentity != nil && *lease.Spec.HolderIdentity != "" {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("leader election lease %s not held within 30s: %v", name, err)
+		case <-time.After(100 * time.Millisecond):
 		}
 	}
 }

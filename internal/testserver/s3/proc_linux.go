@@ -1,0 +1,14 @@
+/*
+Copyright 2026 The tide authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
+package s3
+
+import "syscall"
+
+// sysProcAttr makes the kernel kill MinIO when the test process dies without stopping it.
+func sysProcAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+}

@@ -1,0 +1,175 @@
+/*
+Copyright 2026 The tide authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
+package controller
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/fluxcd/pkg/apis/meta"
+	"github.com/fluxcd/pkg/runtime/conditions"
+	"github.com/fluxcd/pkg/runtime/predicates"
+	corev1 "k8s.io/api/core/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+
+	sourcev1 "github.com/tide-gitops/tide/api/source/v1"
+	"github.com/tide-gitops/tide/source-controller/internal/bucket"
+	"github.com/tide-gitops/tide/source-controller/internal/sourceignore"
+)
+
+// maxSourceIgnoreSize bounds the .sourceignore object read from a bucket.
+const maxSourceIgnoreSize = 1 << 20
+
+// BucketReconciler turns the objects of an S3-compatible bucket (under a prefix) into artifacts.
+//
+// +kubebuilder:rbac:groups=source.toolkit.fluxcd.io,resources=buckets,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=source.toolkit.fluxcd.io,resources=buckets/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=source.toolkit.fluxcd.io,resources=buckets/finalizers,verbs=update
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
+type BucketReconciler struct {
+	SourceReconciler
+}
+
+// SetupWithManager registers the reconciler.
+func (r *BucketReconciler) SetupWithManager(mgr ctrl.Manager, opts controller.Options) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&sourcev1.Bucket{}, builder.WithPredicates(
+			predicate.Or(predicate.GenerationChangedPredicate{}, predicates.ReconcileRequestedPredicate{}))).
+		WithOptions(opts).
+		Complete(r)
+}
+
+// Reconcile follows the same fixed order as every source reconciler; see GitRepositoryReconciler.Reconcile.
+func (r *BucketReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	obj := &sourcev1.Bucket{}
+	if err := r.Get(ctx, req.NamespacedName, obj); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !obj.DeletionTimestamp.IsZero() {
+		return r.reconcileDelete(ctx, obj)
+	}
+	if obj.Spec.Suspend {
+		log.FromContext(ctx).V(1).Info("reconciliation is suspended")
+		return ctrl.Result{}, nil
+	}
+	patcher := r.beginReconcile(obj)
+	handleReconcileRequest(obj, &obj.Status.ReconcileRequestStatus)
+	msg, err := r.reconcile(ctx, obj)
+	return r.finishReconcile(ctx, obj, &obj.Status.ObservedGeneration, patcher, msg, err)
+}
+
+// reconcile lists the bucket (cheap: keys and ETags), and downloads and stores it only when the index digest
+// or the ignore rules changed.
+func (r *BucketReconciler) reconcile(ctx context.Context, obj *sourcev1.Bucket) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, obj.GetTimeout())
+	defer cancel()
+	c, err := r.bucketClient(ctx, obj)
+	if err != nil {
+		return "", err
+	}
+	ignoreFile, _, err := c.ReadObject(ctx, bucket.SourceIgnoreKey, maxSourceIgnoreSize)
+	if err != nil {
+		return "", bucketFailure(fmt.Errorf("reading %s: %w", bucket.SourceIgnoreKey, err))
+	}
+	ignore, err := sourceignore.NewKeyFilter(bytes.NewReader(ignoreFile), obj.Spec.Ignore)
+	if err != nil {
+		return "", stalled(sourcev1.BuildFailedCondition, "InvalidIgnoreRules", fmt.Errorf("reading ignore rules: %w", err))
+	}
+	index, err := c.List(ctx, ignore)
+	if err != nil {
+		return "", bucketFailure(fmt.Errorf("listing bucket '%s': %w", obj.Spec.BucketName, err))
+	}
+	revision := bucket.Revision(index)
+	if r.artifactUpToDate(obj, revision) && equalStringPtr(obj.Status.ObservedIgnore, obj.Spec.Ignore) {
+		conditions.Delete(obj, sourcev1.ArtifactOutdatedCondition)
+		return fmt.Sprintf("stored artifact for revision '%s'", revision), nil
+	}
+	dir, err := os.MkdirTemp("", "bucket-")
+	if err != nil {
+		return "", stalled(sourcev1.StorageOperationFailedCondition, sourcev1.DirCreationFailedReason, err)
+	}
+	defer os.RemoveAll(dir)
+	fetched, err := c.Download(ctx, index, dir)
+	if err != nil {
+		return "", bucketFailure(fmt.Errorf("downloading from bucket '%s': %w", obj.Spec.BucketName, err))
+	}
+	revision = bucket.Revision(fetched)
+	art := r.Storage.NewArtifactFor(sourcev1.BucketKind, obj.Namespace, obj.Name, revision,
+		revisionFileName(revision)+".tar.gz")
+	if err := r.Storage.Archive(&art, dir, nil); err != nil {
+		return "", &stepError{condition: sourcev1.StorageOperationFailedCondition,
+			reason: sourcev1.ArchiveOperationFailedReason, err: fmt.Errorf("storing artifact: %w", err)}
+	}
+	return r.recordArtifact(ctx, obj, &art), nil
+}
+
+// recordArtifact puts a newly stored artifact on the status and returns the Ready message.
+func (r *BucketReconciler) recordArtifact(ctx context.Context, obj *sourcev1.Bucket, art *meta.Artifact) string {
+	isNew := obj.Status.Artifact == nil || obj.Status.Artifact.Digest != art.Digest
+	obj.Status.Artifact = art
+	obj.Status.ObservedIgnore = obj.Spec.Ignore
+	if url, err := r.Storage.Symlink(*art, "latest.tar.gz"); err != nil {
+		log.FromContext(ctx).Error(err, "updating the latest artifact link")
+	} else {
+		obj.Status.URL = url
+	}
+	msg := fmt.Sprintf("stored artifact for revision '%s'", art.Revision)
+	conditions.Delete(obj, sourcev1.ArtifactOutdatedCondition)
+	conditions.MarkTrue(obj, sourcev1.ArtifactInStorageCondition, meta.SucceededReason, "%s", msg)
+	if isNew {
+		r.recordNewArtifact(obj, art, msg)
+	}
+	r.garbageCollect(ctx, obj)
+	return msg
+}
+
+// bucketClient reads the Secrets the spec refers to and builds the S3 client.
+func (r *BucketReconciler) bucketClient(ctx context.Context, obj *sourcev1.Bucket) (*bucket.Client, error) {
+	var secrets bucket.Secrets
+	for _, ref := range []struct {
+		ref *meta.LocalObjectReference
+		dst **corev1.Secret
+	}{{obj.Spec.SecretRef, &secrets.Auth}, {obj.Spec.CertSecretRef, &secrets.TLS}, {obj.Spec.ProxySecretRef, &secrets.Proxy}} {
+		if ref.ref == nil {
+			continue
+		}
+		s, err := r.getSecret(ctx, obj.Namespace, ref.ref.Name)
+		if err != nil {
+			return nil, fetchFailed(sourcev1.AuthenticationFailedReason, err)
+		}
+		*ref.dst = s
+	}
+	opts, err := bucket.OptionsFromSpec(&obj.Spec, secrets)
+	if err != nil {
+		return nil, stalled(sourcev1.FetchFailedCondition, sourcev1.URLInvalidReason, err)
+	}
+	c, err := bucket.New(opts)
+	if err != nil {
+		return nil, stalled(sourcev1.FetchFailedCondition, sourcev1.URLInvalidReason, err)
+	}
+	return c, nil
+}
+
+// bucketFailure classifies a bucket error for the conditions.
+func bucketFailure(err error) error {
+	switch {
+	case errors.Is(err, bucket.ErrAuthentication):
+		return fetchFailed(sourcev1.AuthenticationFailedReason, err)
+	case errors.Is(err, bucket.ErrUnsupported):
+		return stalled(sourcev1.FetchFailedCondition, sourcev1.BucketOperationFailedReason, err)
+	default:
+		return fetchFailed(sourcev1.BucketOperationFailedReason, err)
+	}
+}

@@ -1,0 +1,193 @@
+/*
+Copyright 2026 The tide authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
+// Package controller holds the source-controller's reconcilers: one per kind, sharing the status and storage
+// handling in this file.
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/fluxcd/pkg/apis/meta"
+	"github.com/fluxcd/pkg/runtime/conditions"
+	"github.com/fluxcd/pkg/runtime/jitter"
+	"github.com/fluxcd/pkg/runtime/patch"
+	corev1 "k8s.io/api/core/v1"
+	kuberecorder "k8s.io/client-go/tools/record"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+
+	sourcev1 "github.com/tide-gitops/tide/api/source/v1"
+	"github.com/tide-gitops/tide/source-controller/internal/storage"
+)
+
+// sourceObject is what every source kind implements.
+type sourceObject interface {
+	client.Object
+	conditions.Setter
+	GetRequeueAfter() time.Duration
+	GetArtifact() *meta.Artifact
+}
+
+// ownedConditions are the conditions the source reconcilers own; the status patch overwrites them.
+var ownedConditions = []string{
+	meta.ReadyCondition, meta.ReconcilingCondition, meta.StalledCondition,
+	sourcev1.ArtifactInStorageCondition, sourcev1.ArtifactOutdatedCondition, sourcev1.SourceVerifiedCondition,
+	sourcev1.FetchFailedCondition, sourcev1.BuildFailedCondition, sourcev1.StorageOperationFailedCondition,
+	sourcev1.IncludeUnavailableCondition,
+}
+
+// failureConditions are the negative-polarity conditions a failed step sets; a success clears them.
+var failureConditions = []string{
+	sourcev1.FetchFailedCondition, sourcev1.BuildFailedCondition, sourcev1.StorageOperationFailedCondition,
+	sourcev1.IncludeUnavailableCondition,
+}
+
+// stepError is a failed reconcile step: the condition it sets, the reason, and whether retrying can help
+// before the spec changes.
+type stepError struct {
+	condition string
+	reason    string
+	err       error
+	stalled   bool
+}
+
+func (e *stepError) Error() string { return e.err.Error() }
+func (e *stepError) Unwrap() error { return e.err }
+
+func fetchFailed(reason string, err error) *stepError {
+	return &stepError{condition: sourcev1.FetchFailedCondition, reason: reason, err: err}
+}
+
+func stalled(condition, reason string, err error) *stepError {
+	return &stepError{condition: condition, reason: reason, err: err, stalled: true}
+}
+
+// SourceReconciler is the part every source reconciler shares.
+type SourceReconciler struct {
+	client.Client
+	EventRecorder  kuberecorder.EventRecorder
+	Storage        *storage.Storage
+	ControllerName string
+}
+
+// NewSourceReconciler returns the shared part of the source reconcilers.
+func NewSourceReconciler(c client.Client, recorder kuberecorder.EventRecorder, st *storage.Storage, name string) SourceReconciler {
+	return SourceReconciler{Client: c, EventRecorder: recorder, Storage: st, ControllerName: name}
+}
+
+// reconcileDelete removes the object's artifacts from storage, then its finalizer.
+func (r *SourceReconciler) reconcileDelete(ctx context.Context, obj sourceObject) (ctrl.Result, error) {
+	if !controllerutil.ContainsFinalizer(obj, sourcev1.SourceFinalizer) {
+		return ctrl.Result{}, nil
+	}
+	if art := obj.GetArtifact(); art != nil {
+		if err := r.Storage.RemoveAll(*art); err != nil {
+			return ctrl.Result{}, fmt.Errorf("removing artifacts of %s: %w", client.ObjectKeyFromObject(obj), err)
+		}
+	}
+	base := obj.DeepCopyObject().(client.Object)
+	controllerutil.RemoveFinalizer(obj, sourcev1.SourceFinalizer)
+	if err := r.Patch(ctx, obj, client.MergeFrom(base)); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	return ctrl.Result{}, nil
+}
+
+// beginReconcile returns a patcher that captures the object as fetched, and adds the finalizer (persisted by
+// the same final patch, so a new object costs no extra request or requeue).
+func (r *SourceReconciler) beginReconcile(obj sourceObject) *patch.SerialPatcher {
+	patcher := patch.NewSerialPatcher(obj, r.Client)
+	controllerutil.AddFinalizer(obj, sourcev1.SourceFinalizer)
+	return patcher
+}
+
+// finishReconcile records the outcome on the object's conditions, patches the status once, emits a warning
+// event for a failure, and returns when to reconcile next.
+//
+// observedGeneration points at the object's status.observedGeneration: an attempt on this generation was made,
+// whatever its outcome, so kstatus reads Ready/Reconciling/Stalled as being about the current spec.
+func (r *SourceReconciler) finishReconcile(ctx context.Context, obj sourceObject, observedGeneration *int64,
+	patcher *patch.SerialPatcher, readyMessage string, stepErr error) (ctrl.Result, error) {
+	result, retErr := r.summarize(obj, readyMessage, stepErr)
+	*observedGeneration = obj.GetGeneration()
+	if err := patcher.Patch(ctx, obj, patch.WithOwnedConditions{Conditions: ownedConditions},
+		patch.WithFieldOwner(r.ControllerName)); err != nil {
+		if !obj.GetDeletionTimestamp().IsZero() {
+			err = client.IgnoreNotFound(err)
+		}
+		retErr = errors.Join(retErr, fmt.Errorf("patching status: %w", err))
+	}
+	return result, retErr
+}
+
+// summarize sets Ready, Reconciling and Stalled from the outcome of the reconcile, following kstatus.
+func (r *SourceReconciler) summarize(obj sourceObject, readyMessage string, err error) (ctrl.Result, error) {
+	if err == nil {
+		for _, c := range append(failureConditions, meta.ReconcilingCondition, meta.StalledCondition) {
+			conditions.Delete(obj, c)
+		}
+		conditions.MarkTrue(obj, meta.ReadyCondition, meta.SucceededReason, "%s", readyMessage)
+		return ctrl.Result{RequeueAfter: jitter.JitteredIntervalDuration(obj.GetRequeueAfter())}, nil
+	}
+	var se *stepError
+	if !errors.As(err, &se) {
+		se = &stepError{condition: sourcev1.FetchFailedCondition, reason: meta.FailedReason, err: err}
+	}
+	conditions.MarkTrue(obj, se.condition, se.reason, "%s", se.err.Error())
+	conditions.MarkFalse(obj, meta.ReadyCondition, se.reason, "%s", se.err.Error())
+	r.EventRecorder.Event(obj, corev1.EventTypeWarning, se.reason, se.err.Error())
+	if se.stalled {
+		conditions.Delete(obj, meta.ReconcilingCondition)
+		conditions.MarkStalled(obj, se.reason, "%s", se.err.Error())
+		// Retrying cannot help until the spec changes, which triggers a new reconcile.
+		return ctrl.Result{}, nil
+	}
+	conditions.Delete(obj, meta.StalledCondition)
+	conditions.MarkReconciling(obj, meta.ProgressingWithRetryReason, "%s", se.err.Error())
+	return ctrl.Result{}, se.err
+}
+
+// recordNewArtifact emits the event of a new revision in storage.
+func (r *SourceReconciler) recordNewArtifact(obj sourceObject, art *meta.Artifact, message string) {
+	r.EventRecorder.AnnotatedEventf(obj, map[string]string{"revision": art.Revision, "digest": art.Digest},
+		corev1.EventTypeNormal, "NewArtifact", "%s", message)
+}
+
+// garbageCollect removes old artifacts of the object; a failure is logged, never fatal: the current artifact
+// is in place.
+func (r *SourceReconciler) garbageCollect(ctx context.Context, obj sourceObject) {
+	art := obj.GetArtifact()
+	if art == nil {
+		return
+	}
+	deleted, err := r.Storage.GarbageCollect(ctx, *art)
+	if err != nil {
+		log.FromContext(ctx).Error(err, "garbage collecting old artifacts")
+		return
+	}
+	if len(deleted) > 0 {
+		log.FromContext(ctx).V(1).Info("garbage collected old artifacts", "files", deleted)
+	}
+}
+
+// artifactUpToDate tells whether the stored artifact is for revision and still on disk.
+func (r *SourceReconciler) artifactUpToDate(obj sourceObject, revision string) bool {
+	art := obj.GetArtifact()
+	return art != nil && art.Revision == revision && r.Storage.ArtifactExist(*art)
+}
+
+// handleReconcileRequest records that a reconcile.fluxcd.io/requestedAt annotation was handled.
+func handleReconcileRequest(obj client.Object, status *meta.ReconcileRequestStatus) {
+	if v, ok := meta.ReconcileAnnotationValue(obj.GetAnnotations()); ok {
+		status.SetLastHandledReconcileRequest(v)
+	}
+}
