@@ -33,7 +33,7 @@ var (
 )
 
 // controllerBinary builds every controller binary once per test run and returns the path of one.
-func controllerBinary(t *testing.T, name string) string {
+func controllerBinary(t testing.TB, name string) string {
 	t.Helper()
 	buildOnce.Do(func() {
 		binDir, buildErr = os.MkdirTemp("", "tide-bin-")
@@ -148,7 +148,7 @@ func waitLease(t *testing.T, name string) {
 	}
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

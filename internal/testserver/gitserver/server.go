@@ -140,6 +140,13 @@ func (r *Repo) Git(t testing.TB, args ...string) string {
 	return r.git(t, nil, nil, args...)
 }
 
+// GitWithInput runs the git CLI against the bare repository with stdin as its input, e.g. to build a tree
+// with `git mktree` that git's porcelain would refuse.
+func (r *Repo) GitWithInput(t testing.TB, stdin []byte, args ...string) string {
+	t.Helper()
+	return r.git(t, nil, stdin, args...)
+}
+
 // GitCommand returns a git command with the package's isolated environment (no user configuration), for
 // tests that drive a client: clone, push, fetch. Extra environment entries are appended.
 func (s *Server) GitCommand(dir string, env []string, args ...string) *exec.Cmd {

@@ -301,3 +301,53 @@ func assertWarningEvent(t *testing.T, obj client.Object, reason string) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// TestGitRepositoryInclude: an included repository's artifact is copied from fromPath to toPath, and a new
+// commit in the included repository rebuilds the including artifact.
+func TestGitRepositoryInclude(t *testing.T) {
+	f := newGitFixture(t)
+	shared := f.srv.CreateRepo(t, "shared")
+	shared.CommitFiles(t, "main", map[string]string{"deploy/common.yaml": "shared: 1\n", "README.md": "not included\n"})
+	lib := f.gitRepository(t, "lib", f.http.RepoURL("shared"), "basic-auth", &sourcev1.GitRepositoryRef{Branch: "main"}, time.Hour)
+	app := &sourcev1.GitRepository{
+		ObjectMeta: metav1.ObjectMeta{Name: "app", Namespace: f.ns},
+		Spec: sourcev1.GitRepositorySpec{
+			URL: f.http.RepoURL("app"), Interval: metav1.Duration{Duration: time.Hour},
+			SecretRef: &meta.LocalObjectReference{Name: "basic-auth"},
+			Reference: &sourcev1.GitRepositoryRef{Branch: "main"},
+			Include: []sourcev1.GitRepositoryInclude{{
+				GitRepositoryRef: meta.LocalObjectReference{Name: "lib"}, FromPath: "deploy", ToPath: "vendor/common",
+			}},
+		},
+	}
+	if err := env.Client.Create(context.Background(), app); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, app, waitTimeout, "Ready", func(o *sourcev1.GitRepository) bool { return readyAt(o, o.Status.ObservedGeneration) })
+	dir := fetchArtifact(t, app.Status.Artifact)
+	if got := readFile(t, dir, "vendor/common/common.yaml"); got != "shared: 1\n" {
+		t.Errorf("included file = %q", got)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "vendor/common/README.md")); !os.IsNotExist(err) {
+		t.Errorf("file outside fromPath was included (stat: %v)", err)
+	}
+	if len(app.Status.IncludedArtifacts) != 1 {
+		t.Fatalf("includedArtifacts = %v", app.Status.IncludedArtifacts)
+	}
+
+	// A new commit in the included repository reaches the includer without touching it.
+	waitFor(t, lib, waitTimeout, "lib Ready", func(o *sourcev1.GitRepository) bool { return o.Status.Artifact != nil })
+	oldDigest := lib.Status.Artifact.Digest
+	next := shared.CommitFiles(t, "main", map[string]string{"deploy/common.yaml": "shared: 2\n"})
+	requestReconcile(t, lib)
+	waitFor(t, lib, waitTimeout, "lib at the new commit", func(o *sourcev1.GitRepository) bool {
+		return o.Status.Artifact != nil && o.Status.Artifact.Revision == "main@sha1:"+next
+	})
+	waitFor(t, app, waitTimeout, "rebuilt with the new include", func(o *sourcev1.GitRepository) bool {
+		return len(o.Status.IncludedArtifacts) == 1 && o.Status.IncludedArtifacts[0].Digest == lib.Status.Artifact.Digest &&
+			o.Status.IncludedArtifacts[0].Digest != oldDigest && conditions.IsReady(o)
+	})
+	if got := readFile(t, fetchArtifact(t, app.Status.Artifact), "vendor/common/common.yaml"); got != "shared: 2\n" {
+		t.Errorf("included file after the change = %q", got)
+	}
+}

@@ -54,16 +54,7 @@ func Checkout(ctx context.Context, url string, ref Ref, auth *AuthOptions, dir s
 	if err != nil {
 		return nil, err
 	}
-	w, err := repo.Worktree()
-	if err != nil {
-		return nil, err
-	}
-	err = w.Checkout(&gogit.CheckoutOptions{
-		Hash:                      plumbing.NewHash(commit.Hash),
-		Force:                     true,
-		SparseCheckoutDirectories: opts.SparseCheckout,
-	})
-	if err != nil {
+	if err := materialize(repo, plumbing.NewHash(commit.Hash), dir, opts.SparseCheckout); err != nil {
 		return nil, fmt.Errorf("checking out %s: %w", commit.Revision, err)
 	}
 	if opts.RecurseSubmodules {

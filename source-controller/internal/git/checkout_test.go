@@ -9,10 +9,13 @@ package git
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/tide-gitops/tide/internal/testserver/gitserver"
 )
 
 // refCase is a reference and what it must resolve to in the fixture.
@@ -267,5 +270,80 @@ func TestRepositoryNotFound(t *testing.T) {
 		SecretUsername: []byte(testUser), SecretPassword: []byte(testPassword)}))
 	if !errors.Is(err, ErrRepositoryNotFound) {
 		t.Fatalf("error = %v, want repository not found", err)
+	}
+}
+
+func TestCheckoutModesLinksAndGitlinks(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, false)
+	r := f.srv.CreateRepo(t, "modes")
+	head := r.Commit(t, "main", gitserver.Change{
+		Files:       map[string]string{"a/b/c.txt": "c"},
+		Executables: map[string]string{"bin/run.sh": "#!/bin/sh\n"},
+		Symlinks:    map[string]string{"a/outside": "../../../etc/passwd", "inside": "a/b/c.txt"},
+		Gitlinks:    map[string]string{"vendor/mod": f.c["c1"]},
+	})
+	url := f.http.RepoURL("modes")
+	dir := t.TempDir()
+	if _, err := Checkout(context.Background(), url, Ref{Branch: "main"}, f.httpAuth(t), dir, CheckoutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "bin", "run.sh")); err != nil || fi.Mode().Perm()&0o111 == 0 {
+		t.Fatalf("run.sh: %v, %v; want an executable", fi, err)
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "a", "b", "c.txt")); err != nil || fi.Mode().Perm()&0o111 != 0 {
+		t.Fatalf("c.txt: %v, %v; want a plain file", fi, err)
+	}
+	for link, target := range map[string]string{"a/outside": "../../../etc/passwd", "inside": "a/b/c.txt"} {
+		got, err := os.Readlink(filepath.Join(dir, filepath.FromSlash(link)))
+		if err != nil || got != target {
+			t.Fatalf("%s -> %q, %v; want a link to %q", link, got, err, target)
+		}
+	}
+	if fi, err := os.Lstat(filepath.Join(dir, "vendor", "mod")); err != nil || !fi.IsDir() {
+		t.Fatalf("gitlink vendor/mod: %v, %v; want an empty directory", fi, err)
+	}
+	out, err := f.srv.GitCommand(dir, nil, "rev-parse", "HEAD").Output()
+	if err != nil || strings.TrimSpace(string(out)) != head {
+		t.Fatalf("HEAD of the checkout = %s, %v; want %s", out, err, head)
+	}
+}
+
+// TestCheckoutRefusesDotGitPaths serves trees that git's porcelain would never write (made with mktree):
+// a .git directory at the root or deeper must not be checked out.
+func TestCheckoutRefusesDotGitPaths(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, false)
+	r := f.srv.CreateRepo(t, "evil")
+	blob := r.GitWithInput(t, []byte("[core]\n\tfsmonitor = touch /tmp/pwned\n"), "hash-object", "-w", "--stdin")
+	inner := r.GitWithInput(t, []byte("100644 blob "+blob+"\tconfig\n"), "mktree")
+	for name, tree := range map[string]string{
+		"root": r.GitWithInput(t, []byte("040000 tree "+inner+"\t.git\n"), "mktree"),
+		"deep": r.GitWithInput(t, []byte("040000 tree "+r.GitWithInput(t, []byte("040000 tree "+inner+"\t.GiT\n"), "mktree")+"\tsub\n"), "mktree"),
+	} {
+		commit := r.GitWithInput(t, []byte("evil\n"), "commit-tree", tree)
+		r.SetRef(t, "refs/heads/"+name, commit)
+		dir := t.TempDir()
+		_, err := Checkout(context.Background(), f.http.RepoURL("evil"), Ref{Branch: name}, f.httpAuth(t), dir, CheckoutOptions{})
+		// go-git's tree walker refuses such paths itself; validTreePath is the second line of defence.
+		if err == nil || !strings.Contains(strings.ToLower(err.Error()), `.git"`) {
+			t.Fatalf("%s: error = %v, want the .git path refused", name, err)
+		}
+		if b, err := os.ReadFile(filepath.Join(dir, ".git", "config")); err == nil && strings.Contains(string(b), "fsmonitor") {
+			t.Fatalf("%s: the tree's .git/config was written", name)
+		}
+	}
+}
+
+func TestValidTreePath(t *testing.T) {
+	t.Parallel()
+	for p, ok := range map[string]bool{
+		"a/b.txt": true, ".github/workflows/x.yml": true, ".gitignore": true, "a/.gitmodules": true,
+		".git": false, ".git/config": false, "a/.GIT/hooks/x": false, "git~1/x": false, "a/../b": false,
+		"./a": false, "a//b": false, "": false, "a\x00b": false, "a\nb": false,
+	} {
+		if err := validTreePath(p); (err == nil) != ok {
+			t.Errorf("validTreePath(%q) = %v, want ok=%v", p, err, ok)
+		}
 	}
 }

@@ -244,7 +244,7 @@ func checkoutSubmodule(ctx context.Context, dir string, s submodule, auth *AuthO
 			return nil, nil, err
 		}
 		if _, err := repo.CommitObject(s.hash); err == nil {
-			if err := checkoutHash(repo, s.hash); err != nil {
+			if err := materialize(repo, s.hash, dir, nil); err != nil {
 				closeRepo()
 				return nil, nil, err
 			}
@@ -253,15 +253,4 @@ func checkoutSubmodule(ctx context.Context, dir string, s submodule, auth *AuthO
 	}
 	closeRepo()
 	return nil, nil, notFound("commit %s not found in %s", s.hash, s.url)
-}
-
-func checkoutHash(repo *gogit.Repository, hash plumbing.Hash) error {
-	w, err := repo.Worktree()
-	if err != nil {
-		return err
-	}
-	if err := w.Checkout(&gogit.CheckoutOptions{Hash: hash, Force: true}); err != nil {
-		return fmt.Errorf("checking out %s: %w", hash, err)
-	}
-	return nil
 }

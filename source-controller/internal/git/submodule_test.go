@@ -207,3 +207,22 @@ func TestSubmoduleWithForbiddenURL(t *testing.T) {
 		t.Fatalf("error = %v, want the file URL refused", err)
 	}
 }
+
+// TestSubmoduleFullFetchFallback: when the server refuses to send a commit that is not a branch tip, the
+// pinned submodule commit is found in the full history instead.
+func TestSubmoduleFullFetchFallback(t *testing.T) {
+	t.Parallel()
+	f, url := submoduleFixture(t)
+	f.srv.Repo(t, "lib").Git(t, "config", "uploadpack.allowReachableSHA1InWant", "false")
+	auth := mustAuth(t, url, map[string][]byte{SecretUsername: []byte(testUser), SecretPassword: []byte(testPassword)})
+	dir := t.TempDir()
+	if _, err := Checkout(context.Background(), url, Ref{Branch: "main"}, auth, dir, CheckoutOptions{RecurseSubmodules: true}); err != nil {
+		t.Fatal(err)
+	}
+	if v := readFile(t, dir, "third/lib/lib.txt"); v != "1" {
+		t.Fatalf("pinned submodule has lib.txt %q, want 1", v)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "third", "lib", ".git", "shallow")); !os.IsNotExist(err) {
+		t.Fatalf("pinned submodule should come from a full fetch: %v", err)
+	}
+}

@@ -61,20 +61,16 @@ func materialize(repo *gogit.Repository, commit plumbing.Hash, dir string, spars
 		if err := validTreePath(name); err != nil {
 			return err
 		}
-		if !inSparse(name, sparse) && !isSparseParent(name, sparse) {
-			continue
+		if !inSparse(name, sparse) {
+			continue // the walk still descends: a sparse directory may lie below
 		}
 		switch entry.Mode {
 		case filemode.Dir, filemode.Submodule:
-			if inSparse(name, sparse) {
-				dirs = append(dirs, name)
-			}
+			dirs = append(dirs, name)
 		case filemode.Symlink:
 			links = append(links, treeFile{path: name, mode: entry.Mode, hash: entry.Hash})
 		case filemode.Regular, filemode.Executable, filemode.Deprecated:
-			if inSparse(name, sparse) {
-				files = append(files, treeFile{path: name, mode: entry.Mode, hash: entry.Hash})
-			}
+			files = append(files, treeFile{path: name, mode: entry.Mode, hash: entry.Hash})
 		}
 	}
 	for _, d := range dirs {
@@ -86,9 +82,6 @@ func materialize(repo *gogit.Repository, commit plumbing.Hash, dir string, spars
 		return err
 	}
 	for _, l := range links {
-		if !inSparse(l.path, sparse) {
-			continue
-		}
 		target, err := readBlob(repo, l.hash)
 		if err != nil {
 			return err
@@ -98,17 +91,6 @@ func materialize(repo *gogit.Repository, commit plumbing.Hash, dir string, spars
 		}
 	}
 	return repo.Storer.SetReference(plumbing.NewHashReference(plumbing.HEAD, commit))
-}
-
-// isSparseParent tells whether p is a directory above one of the sparse directories.
-func isSparseParent(p string, sparse []string) bool {
-	for _, d := range sparse {
-		d = strings.Trim(strings.TrimPrefix(d, "./"), "/")
-		if strings.HasPrefix(d, p+"/") {
-			return true
-		}
-	}
-	return false
 }
 
 // writeFiles reads the blobs in one goroutine (go-git's object storage is not safe for concurrent use)
