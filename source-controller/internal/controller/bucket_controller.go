@@ -19,9 +19,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
-	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	sourcev1 "github.com/tide-gitops/tide/api/source/v1"
@@ -54,20 +52,10 @@ func (r *BucketReconciler) SetupWithManager(mgr ctrl.Manager, opts controller.Op
 // Reconcile follows the same fixed order as every source reconciler; see GitRepositoryReconciler.Reconcile.
 func (r *BucketReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	obj := &sourcev1.Bucket{}
-	if err := r.Get(ctx, req.NamespacedName, obj); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err)
-	}
-	if !obj.DeletionTimestamp.IsZero() {
-		return r.reconcileDelete(ctx, obj)
-	}
-	if obj.Spec.Suspend {
-		log.FromContext(ctx).V(1).Info("reconciliation is suspended")
-		return ctrl.Result{}, nil
-	}
-	patcher := r.beginReconcile(obj)
-	handleReconcileRequest(obj, &obj.Status.ReconcileRequestStatus)
-	msg, err := r.reconcile(ctx, obj)
-	return r.finishReconcile(ctx, obj, &obj.Status.ObservedGeneration, patcher, msg, err)
+	return r.reconcileSource(ctx, req, obj, func() sourceState {
+		return sourceState{suspended: obj.Spec.Suspend, observedGeneration: &obj.Status.ObservedGeneration,
+			requests: &obj.Status.ReconcileRequestStatus}
+	}, func(ctx context.Context) (string, error) { return r.reconcile(ctx, obj) })
 }
 
 // reconcile lists the bucket (cheap: keys and ETags), and downloads and stores it only when the index digest
@@ -112,27 +100,10 @@ func (r *BucketReconciler) reconcile(ctx context.Context, obj *sourcev1.Bucket) 
 		return "", &stepError{condition: sourcev1.StorageOperationFailedCondition,
 			reason: sourcev1.ArchiveOperationFailedReason, err: fmt.Errorf("storing artifact: %w", err)}
 	}
-	return r.recordArtifact(ctx, obj, &art), nil
-}
-
-// recordArtifact puts a newly stored artifact on the status and returns the Ready message.
-func (r *BucketReconciler) recordArtifact(ctx context.Context, obj *sourcev1.Bucket, art *meta.Artifact) string {
-	isNew := obj.Status.Artifact == nil || obj.Status.Artifact.Digest != art.Digest
-	obj.Status.Artifact = art
-	obj.Status.ObservedIgnore = obj.Spec.Ignore
-	if url, err := r.Storage.Symlink(*art, "latest.tar.gz"); err != nil {
-		log.FromContext(ctx).Error(err, "updating the latest artifact link")
-	} else {
-		obj.Status.URL = url
-	}
-	msg := fmt.Sprintf("stored artifact for revision '%s'", art.Revision)
-	conditions.Delete(obj, sourcev1.ArtifactOutdatedCondition)
-	conditions.MarkTrue(obj, sourcev1.ArtifactInStorageCondition, meta.SucceededReason, "%s", msg)
-	if isNew {
-		r.recordNewArtifact(obj, art, msg)
-	}
-	r.garbageCollect(ctx, obj)
-	return msg
+	return r.recordArtifact(ctx, obj, &art, "revision", func(art *meta.Artifact, url string) {
+		obj.Status.Artifact, obj.Status.URL = art, url
+		obj.Status.ObservedIgnore = obj.Spec.Ignore
+	}), nil
 }
 
 // bucketClient reads the Secrets the spec refers to and builds the S3 client.

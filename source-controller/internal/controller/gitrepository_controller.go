@@ -62,20 +62,10 @@ func (r *GitRepositoryReconciler) SetupWithManager(ctx context.Context, mgr ctrl
 // artifact; the status is patched once, at the end, whatever the outcome.
 func (r *GitRepositoryReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	obj := &sourcev1.GitRepository{}
-	if err := r.Get(ctx, req.NamespacedName, obj); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err)
-	}
-	if !obj.DeletionTimestamp.IsZero() {
-		return r.reconcileDelete(ctx, obj)
-	}
-	if obj.Spec.Suspend {
-		log.FromContext(ctx).V(1).Info("reconciliation is suspended")
-		return ctrl.Result{}, nil
-	}
-	patcher := r.beginReconcile(obj)
-	handleReconcileRequest(obj, &obj.Status.ReconcileRequestStatus)
-	msg, err := r.reconcile(ctx, obj)
-	return r.finishReconcile(ctx, obj, &obj.Status.ObservedGeneration, patcher, msg, err)
+	return r.reconcileSource(ctx, req, obj, func() sourceState {
+		return sourceState{suspended: obj.Spec.Suspend, observedGeneration: &obj.Status.ObservedGeneration,
+			requests: &obj.Status.ReconcileRequestStatus}
+	}, func(ctx context.Context) (string, error) { return r.reconcile(ctx, obj) })
 }
 
 // reconcile resolves the remote head and, when it or the artifact's configuration changed, checks the
@@ -139,25 +129,14 @@ func (r *GitRepositoryReconciler) storeArtifact(ctx context.Context, obj *source
 		return "", &stepError{condition: sourcev1.StorageOperationFailedCondition,
 			reason: sourcev1.ArchiveOperationFailedReason, err: fmt.Errorf("storing artifact: %w", err)}
 	}
-	isNew := obj.Status.Artifact == nil || obj.Status.Artifact.Digest != art.Digest
-	obj.Status.Artifact = &art
-	obj.Status.IncludedArtifacts = includedArtifacts(includes)
-	obj.Status.ObservedIgnore = obj.Spec.Ignore
-	obj.Status.ObservedRecurseSubmodules = obj.Spec.RecurseSubmodules
-	obj.Status.ObservedInclude = slices.Clone(obj.Spec.Include)
-	obj.Status.ObservedSparseCheckout = slices.Clone(obj.Spec.SparseCheckout)
-	if _, err := r.Storage.Symlink(art, "latest.tar.gz"); err != nil {
-		log.FromContext(ctx).Error(err, "updating the latest artifact link")
-	}
-	conditions.Delete(obj, sourcev1.ArtifactOutdatedCondition)
-	conditions.MarkTrue(obj, sourcev1.ArtifactInStorageCondition, meta.SucceededReason,
-		"stored artifact for revision '%s'", revision)
-	msg := fmt.Sprintf("stored artifact for revision '%s'", revision)
-	if isNew {
-		r.recordNewArtifact(obj, &art, msg)
-	}
-	r.garbageCollect(ctx, obj)
-	return msg, nil
+	return r.recordArtifact(ctx, obj, &art, "revision", func(art *meta.Artifact, _ string) {
+		obj.Status.Artifact = art
+		obj.Status.IncludedArtifacts = includedArtifacts(includes)
+		obj.Status.ObservedIgnore = obj.Spec.Ignore
+		obj.Status.ObservedRecurseSubmodules = obj.Spec.RecurseSubmodules
+		obj.Status.ObservedInclude = slices.Clone(obj.Spec.Include)
+		obj.Status.ObservedSparseCheckout = slices.Clone(obj.Spec.SparseCheckout)
+	}), nil
 }
 
 // artifactConfigChanged tells whether the artifact must be rebuilt although the revision is the same: the

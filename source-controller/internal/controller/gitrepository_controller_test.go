@@ -8,6 +8,8 @@ package controller
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -17,6 +19,7 @@ import (
 
 	"github.com/fluxcd/pkg/apis/meta"
 	"github.com/fluxcd/pkg/runtime/conditions"
+	"golang.org/x/crypto/ssh"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -349,5 +352,60 @@ func TestGitRepositoryInclude(t *testing.T) {
 	})
 	if got := readFile(t, fetchArtifact(t, app.Status.Artifact), "vendor/common/common.yaml"); got != "shared: 2\n" {
 		t.Errorf("included file after the change = %q", got)
+	}
+}
+
+// TestGitRepositoryVerify: a commit signed with a trusted key verifies (SourceVerified=True); with keys that
+// did not sign it, the source is refused and no artifact is stored.
+func TestGitRepositoryVerify(t *testing.T) {
+	f := newGitFixture(t)
+	sshd := f.srv.StartSSH(t) // for its client key pair, used here as the signing key
+	signed := f.srv.CreateRepo(t, "signed")
+	signed.Commit(t, "main", gitserver.Change{
+		Message: "signed release", Files: map[string]string{"app.yaml": "signed: true\n"},
+		Sign: gitserver.SSHKeySigner(sshd.ClientKeyFile),
+	})
+	_, other, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherPub, err := ssh.NewPublicKey(other.Public())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.secret(t, "trusted-keys", map[string]string{"release.pub": sshd.ClientPublicKey})
+	f.secret(t, "other-keys", map[string]string{"other.pub": string(ssh.MarshalAuthorizedKey(otherPub))})
+
+	for _, tc := range []struct {
+		keys    string
+		trusted bool
+	}{{"trusted-keys", true}, {"other-keys", false}} {
+		t.Run(tc.keys, func(t *testing.T) {
+			obj := &sourcev1.GitRepository{
+				ObjectMeta: metav1.ObjectMeta{Name: tc.keys, Namespace: f.ns},
+				Spec: sourcev1.GitRepositorySpec{
+					URL: f.http.RepoURL("signed"), Interval: metav1.Duration{Duration: time.Hour},
+					SecretRef:    &meta.LocalObjectReference{Name: "basic-auth"},
+					Reference:    &sourcev1.GitRepositoryRef{Branch: "main"},
+					Verification: &sourcev1.GitRepositoryVerification{Mode: sourcev1.ModeGitHEAD, SecretRef: meta.LocalObjectReference{Name: tc.keys}},
+				},
+			}
+			if err := env.Client.Create(context.Background(), obj); err != nil {
+				t.Fatal(err)
+			}
+			if tc.trusted {
+				waitFor(t, obj, waitTimeout, "Ready", func(o *sourcev1.GitRepository) bool { return readyAt(o, o.Status.ObservedGeneration) })
+				if !conditions.IsTrue(obj, sourcev1.SourceVerifiedCondition) {
+					t.Errorf("SourceVerified not true: %s", describeConditions(obj))
+				}
+				return
+			}
+			waitFor(t, obj, waitTimeout, "refused", func(o *sourcev1.GitRepository) bool {
+				return failedWith(o, sourcev1.VerificationError)
+			})
+			if obj.Status.Artifact != nil {
+				t.Errorf("an artifact of an unverified commit was stored: %+v", obj.Status.Artifact)
+			}
+		})
 	}
 }

@@ -21,7 +21,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
-	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	sourcev1 "github.com/tide-gitops/tide/api/source/v1"
@@ -55,20 +54,10 @@ func (r *OCIRepositoryReconciler) SetupWithManager(mgr ctrl.Manager, opts contro
 // Reconcile follows the same fixed order as every source reconciler; see GitRepositoryReconciler.Reconcile.
 func (r *OCIRepositoryReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	obj := &sourcev1.OCIRepository{}
-	if err := r.Get(ctx, req.NamespacedName, obj); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err)
-	}
-	if !obj.DeletionTimestamp.IsZero() {
-		return r.reconcileDelete(ctx, obj)
-	}
-	if obj.Spec.Suspend {
-		log.FromContext(ctx).V(1).Info("reconciliation is suspended")
-		return ctrl.Result{}, nil
-	}
-	patcher := r.beginReconcile(obj)
-	handleReconcileRequest(obj, &obj.Status.ReconcileRequestStatus)
-	msg, err := r.reconcile(ctx, obj)
-	return r.finishReconcile(ctx, obj, &obj.Status.ObservedGeneration, patcher, msg, err)
+	return r.reconcileSource(ctx, req, obj, func() sourceState {
+		return sourceState{suspended: obj.Spec.Suspend, observedGeneration: &obj.Status.ObservedGeneration,
+			requests: &obj.Status.ReconcileRequestStatus}
+	}, func(ctx context.Context) (string, error) { return r.reconcile(ctx, obj) })
 }
 
 func (r *OCIRepositoryReconciler) reconcile(ctx context.Context, obj *sourcev1.OCIRepository) (string, error) {
@@ -111,7 +100,11 @@ func (r *OCIRepositoryReconciler) reconcile(ctx context.Context, obj *sourcev1.O
 		return "", err
 	}
 	art.Metadata = layer.ManifestAnnotations
-	return r.recordArtifact(ctx, obj, &art), nil
+	return r.recordArtifact(ctx, obj, &art, "digest", func(art *meta.Artifact, url string) {
+		obj.Status.Artifact, obj.Status.URL = art, url
+		obj.Status.ObservedIgnore = obj.Spec.Ignore
+		obj.Status.ObservedLayerSelector = obj.Spec.LayerSelector.DeepCopy()
+	}), nil
 }
 
 // storeLayer extracts the layer and archives it through the ignore rules, or copies it as it is.
@@ -142,27 +135,6 @@ func (r *OCIRepositoryReconciler) storeLayer(obj *sourcev1.OCIRepository, art *m
 		return storageErr(fmt.Errorf("storing artifact: %w", err))
 	}
 	return nil
-}
-
-// recordArtifact puts a newly stored artifact on the status and returns the Ready message.
-func (r *OCIRepositoryReconciler) recordArtifact(ctx context.Context, obj *sourcev1.OCIRepository, art *meta.Artifact) string {
-	isNew := obj.Status.Artifact == nil || obj.Status.Artifact.Digest != art.Digest
-	obj.Status.Artifact = art
-	obj.Status.ObservedIgnore = obj.Spec.Ignore
-	obj.Status.ObservedLayerSelector = obj.Spec.LayerSelector.DeepCopy()
-	if url, err := r.Storage.Symlink(*art, "latest.tar.gz"); err != nil {
-		log.FromContext(ctx).Error(err, "updating the latest artifact link")
-	} else {
-		obj.Status.URL = url
-	}
-	msg := fmt.Sprintf("stored artifact for digest '%s'", art.Revision)
-	conditions.Delete(obj, sourcev1.ArtifactOutdatedCondition)
-	conditions.MarkTrue(obj, sourcev1.ArtifactInStorageCondition, meta.SucceededReason, "%s", msg)
-	if isNew {
-		r.recordNewArtifact(obj, art, msg)
-	}
-	r.garbageCollect(ctx, obj)
-	return msg
 }
 
 // ociOptions reads the Secrets the spec refers to and validates the options.

@@ -84,6 +84,56 @@ func NewSourceReconciler(c client.Client, recorder kuberecorder.EventRecorder, s
 	return SourceReconciler{Client: c, EventRecorder: recorder, Storage: st, ControllerName: name}
 }
 
+// sourceState gives the shared reconcile skeleton the kind-specific fields it needs.
+type sourceState struct {
+	suspended          bool
+	observedGeneration *int64
+	requests           *meta.ReconcileRequestStatus
+}
+
+// reconcileSource runs the fixed order every source kind follows: fetch (ignoring NotFound), deletion and
+// finalizer, suspension, then the kind's work. The status is patched once, at the end, whatever the outcome.
+func (r *SourceReconciler) reconcileSource(ctx context.Context, req ctrl.Request, obj sourceObject,
+	state func() sourceState, work func(context.Context) (string, error)) (ctrl.Result, error) {
+	if err := r.Get(ctx, req.NamespacedName, obj); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !obj.GetDeletionTimestamp().IsZero() {
+		return r.reconcileDelete(ctx, obj)
+	}
+	st := state()
+	if st.suspended {
+		log.FromContext(ctx).V(1).Info("reconciliation is suspended")
+		return ctrl.Result{}, nil
+	}
+	patcher := r.beginReconcile(obj)
+	handleReconcileRequest(obj, st.requests)
+	msg, err := work(ctx)
+	return r.finishReconcile(ctx, obj, st.observedGeneration, patcher, msg, err)
+}
+
+// recordArtifact finishes a newly stored artifact: links it as the object's latest, lets set put it (and the
+// latest URL) on the status with the observed configuration, marks ArtifactInStorage, emits NewArtifact when
+// the content changed, and collects old artifacts. noun is "revision" or "digest", as Flux words the message.
+func (r *SourceReconciler) recordArtifact(ctx context.Context, obj sourceObject, art *meta.Artifact, noun string,
+	set func(art *meta.Artifact, latestURL string)) string {
+	prev := obj.GetArtifact()
+	isNew := prev == nil || prev.Digest != art.Digest
+	url, err := r.Storage.Symlink(*art, "latest.tar.gz")
+	if err != nil {
+		log.FromContext(ctx).Error(err, "updating the latest artifact link")
+	}
+	set(art, url)
+	msg := fmt.Sprintf("stored artifact for %s '%s'", noun, art.Revision)
+	conditions.Delete(obj, sourcev1.ArtifactOutdatedCondition)
+	conditions.MarkTrue(obj, sourcev1.ArtifactInStorageCondition, meta.SucceededReason, "%s", msg)
+	if isNew {
+		r.recordNewArtifact(obj, art, msg)
+	}
+	r.garbageCollect(ctx, obj)
+	return msg
+}
+
 // reconcileDelete removes the object's artifacts from storage, then its finalizer.
 func (r *SourceReconciler) reconcileDelete(ctx context.Context, obj sourceObject) (ctrl.Result, error) {
 	if !controllerutil.ContainsFinalizer(obj, sourcev1.SourceFinalizer) {
