@@ -16,7 +16,7 @@ for d in api manifests; do
     status=1
   fi
 done
-unformatted=$(cd "$root" && git ls-files -co --exclude-standard '*.go' | xargs -r gofmt -l)
+unformatted=$(cd "$root" && git ls-files -co --exclude-standard '*.go' | while read -r f; do [ -f "$f" ] && echo "$f"; done | xargs -r gofmt -l)
 if [ -n "$unformatted" ]; then
   echo "gofmt would change these files (run gofmt -w):" >&2
   echo "$unformatted" >&2

@@ -7,21 +7,19 @@ SPDX-License-Identifier: Apache-2.0
 package gitserver
 
 import (
-	"bufio"
-	"bytes"
+	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/exec"
 	"os/user"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
+	"time"
+
+	"github.com/tide-gitops/tide/internal/testserver/process"
 )
 
 // SSHServer is a running OpenSSH sshd on 127.0.0.1 that lets one generated client key run git-upload-pack and
@@ -47,11 +45,11 @@ type SSHServer struct {
 	s              *Server
 	dir            string
 	authorizedKeys string
-	cmd            *exec.Cmd
-	done           chan struct{}
-	mu             sync.Mutex
-	log            bytes.Buffer
+	proc           *process.Process
 }
+
+// sshdLogSize is how much of sshd's log SSHServer.Log keeps: all of it in practice.
+const sshdLogSize = 4 << 20
 
 // sshdPath finds sshd, which lives in /usr/sbin, outside most users' PATH.
 func sshdPath() (string, error) {
@@ -89,17 +87,16 @@ func (s *Server) StartSSH(t testing.TB) *SSHServer {
 			t.Fatalf("creating /run/sshd: %v", err)
 		}
 	}
-	// A free port can be taken between our probe and sshd's bind: try a few.
-	for attempt := 0; ; attempt++ {
-		err = h.start(sshd)
-		if err == nil {
-			break
-		}
-		if attempt == 4 {
-			t.Fatalf("starting sshd: %v", err)
-		}
+	h.proc, err = process.OnFreePort("127.0.0.1", process.Attempts, func(port string) (*process.Process, error) {
+		return h.start(sshd, port)
+	})
+	if err != nil {
+		t.Fatalf("starting sshd: %v", err)
 	}
 	t.Cleanup(h.Close)
+	if err := h.writeKnownHosts(); err != nil {
+		t.Fatal(err)
+	}
 	return h
 }
 
@@ -139,18 +136,9 @@ func (h *SSHServer) AuthorizeKey(t testing.TB, publicKey string) {
 	}
 }
 
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer func() { _ = l.Close() }()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-func (h *SSHServer) config(port int) string {
+func (h *SSHServer) config(port string) string {
 	return strings.Join([]string{
-		"Port " + strconv.Itoa(port),
+		"Port " + port,
 		"ListenAddress 127.0.0.1",
 		"HostKey " + h.HostKeyFile,
 		"PidFile none",
@@ -170,67 +158,58 @@ func (h *SSHServer) config(port int) string {
 	}, "\n") + "\n"
 }
 
-// start runs sshd on a free port and returns once it listens.
-func (h *SSHServer) start(sshd string) error {
-	port, err := freePort()
-	if err != nil {
-		return err
-	}
+// start runs sshd on port and returns once it listens. On failure the process it returns (if any) has
+// ended.
+func (h *SSHServer) start(sshd, port string) (*process.Process, error) {
 	cfg := filepath.Join(h.dir, "sshd_config")
 	if err := os.WriteFile(cfg, []byte(h.config(port)), 0o600); err != nil {
-		return err
+		return nil, err
 	}
-	cmd := exec.Command(sshd, "-D", "-e", "-f", cfg)
-	stderr, err := cmd.StderrPipe()
+	p, err := process.Launch(sshd, []string{"-D", "-e", "-f", cfg}, process.Options{LogSize: sshdLogSize}, waitListening)
+	if err == nil {
+		h.Addr = net.JoinHostPort("127.0.0.1", port)
+	}
+	return p, err
+}
+
+// waitListening waits until sshd logs that it listens.
+func waitListening(p *process.Process) error {
+	// sshd has no timeout of its own for this: a minute is far more than it takes.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	err := p.WaitReady(ctx, 10*time.Millisecond, func() error {
+		if strings.Contains(p.Logs(), "Server listening on") {
+			return nil
+		}
+		return errors.New("not listening yet")
+	})
+	if errors.Is(err, process.ErrExited) {
+		return fmt.Errorf("sshd exited: %s", p.Logs())
+	}
 	if err != nil {
-		return err
+		return fmt.Errorf("sshd did not listen: %w: %s", err, p.Logs())
 	}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("running %s: %w", sshd, err)
-	}
-	ready := make(chan struct{})
-	done := make(chan struct{})
-	go h.readLog(stderr, ready, done)
-	select {
-	case <-ready:
-	case <-done:
-		_ = cmd.Wait()
-		return fmt.Errorf("sshd exited: %s", h.Log())
-	}
-	h.cmd, h.done = cmd, done
-	h.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	return nil
+}
+
+// writeKnownHosts writes the known_hosts line of the server's host key at h.Addr.
+func (h *SSHServer) writeKnownHosts() error {
 	hostPub, err := os.ReadFile(h.HostKeyFile + ".pub")
 	if err != nil {
 		return err
 	}
+	_, port, err := net.SplitHostPort(h.Addr)
+	if err != nil {
+		return err
+	}
 	fields := strings.Fields(string(hostPub))
-	h.KnownHosts = []byte(fmt.Sprintf("[127.0.0.1]:%d %s %s\n", port, fields[0], fields[1]))
+	h.KnownHosts = []byte(fmt.Sprintf("[127.0.0.1]:%s %s %s\n", port, fields[0], fields[1]))
 	h.KnownHostsFile = filepath.Join(h.dir, "known_hosts")
 	return os.WriteFile(h.KnownHostsFile, h.KnownHosts, 0o644)
 }
 
-// readLog keeps sshd's log and closes ready when sshd listens, done when its stderr closes.
-func (h *SSHServer) readLog(r io.Reader, ready, done chan struct{}) {
-	defer close(done)
-	sc := bufio.NewScanner(r)
-	signalled := false
-	for sc.Scan() {
-		h.mu.Lock()
-		h.log.WriteString(sc.Text() + "\n")
-		h.mu.Unlock()
-		if !signalled && strings.HasPrefix(sc.Text(), "Server listening on") {
-			signalled = true
-			close(ready)
-		}
-	}
-}
-
 // Log returns what sshd printed so far, for test failure messages.
-func (h *SSHServer) Log() string {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.log.String()
-}
+func (h *SSHServer) Log() string { return h.proc.Logs() }
 
 // RepoURL returns the ssh:// URL of the repository `<name>.git`.
 func (h *SSHServer) RepoURL(name string) string {
@@ -243,13 +222,5 @@ func (h *SSHServer) GitSSHCommand() string {
 		h.ClientKeyFile, h.KnownHostsFile)
 }
 
-// Close stops sshd. Tests need not call it: it runs at cleanup.
-func (h *SSHServer) Close() {
-	if h.cmd == nil || h.cmd.Process == nil {
-		return
-	}
-	_ = h.cmd.Process.Signal(syscall.SIGTERM)
-	<-h.done
-	_ = h.cmd.Wait()
-	h.cmd = nil
-}
+// Close stops sshd (SIGTERM, then SIGKILL after 10s). Tests need not call it: it runs at cleanup.
+func (h *SSHServer) Close() { h.proc.Stop(10 * time.Second) }

@@ -15,7 +15,6 @@ SPDX-License-Identifier: Apache-2.0
 package registry
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -31,11 +30,12 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/tide-gitops/tide/internal/testserver/process"
 )
 
 // DefaultBinary is where Debian's docker-registry package installs the server.
@@ -78,10 +78,7 @@ type Registry struct {
 
 	tls      bool
 	pki      *PKI
-	cmd      *exec.Cmd
-	exited   chan struct{}
-	waitErr  error
-	logs     *tailBuffer
+	proc     *process.Process
 	stopOnce sync.Once
 	stopErr  error
 }
@@ -125,18 +122,14 @@ func Start(ctx context.Context, opts Options) (*Registry, error) {
 		_ = os.RemoveAll(dir)
 		return nil, err
 	}
-	// A free port can be taken by someone else between probing and the registry binding it: retry then.
-	const attempts = 5
-	for i := 1; ; i++ {
-		err = r.launch(ctx, bin, opts)
-		if err == nil {
-			return r, nil
-		}
-		if i == attempts || !strings.Contains(r.logs.String(), "address already in use") {
-			_ = os.RemoveAll(dir)
-			return nil, err
-		}
+	r.proc, err = process.OnFreePort(opts.Host, process.Attempts, func(port string) (*process.Process, error) {
+		return r.launch(ctx, bin, port, opts)
+	})
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, err
 	}
+	return r, nil
 }
 
 // prepare writes credentials and certificates into r.Dir.
@@ -171,38 +164,19 @@ func (r *Registry) prepare(opts Options) error {
 	return nil
 }
 
-// launch picks a port, writes the config and starts the process, waiting until it serves.
-func (r *Registry) launch(ctx context.Context, bin string, opts Options) error {
-	port, err := freePort(opts.Host)
-	if err != nil {
-		return err
-	}
+// launch writes the config for port and starts the process, waiting until it serves. On failure the
+// process it returns (if any) has ended.
+func (r *Registry) launch(ctx context.Context, bin, port string, opts Options) (*process.Process, error) {
 	r.Addr = net.JoinHostPort(opts.Host, port)
 	cfg := filepath.Join(r.Dir, "config.yml")
 	if err := os.WriteFile(cfg, []byte(r.config(opts)), 0o600); err != nil {
-		return fmt.Errorf("writing registry config: %w", err)
+		return nil, fmt.Errorf("writing registry config: %w", err)
 	}
-	r.logs = &tailBuffer{max: 64 << 10}
-	r.exited = make(chan struct{})
-	cmd := exec.Command(bin, "serve", cfg)
-	cmd.Dir = r.Dir
-	cmd.Env = registryEnv()
-	cmd.Stdout = r.logs
-	cmd.Stderr = r.logs
-	cmd.SysProcAttr = sysProcAttr()
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("running %s: %w", bin, err)
-	}
-	r.cmd = cmd
-	go func() {
-		r.waitErr = cmd.Wait()
-		close(r.exited)
-	}()
-	if err := r.waitReady(ctx); err != nil {
-		r.kill()
-		return err
-	}
-	return nil
+	// REGISTRY_* variables would override the config.
+	popts := process.Options{Dir: r.Dir, Env: process.Environ("REGISTRY_"), LogSize: 64 << 10}
+	return process.Launch(bin, []string{"serve", cfg}, popts, func(p *process.Process) error {
+		return r.waitReady(ctx, p)
+	})
 }
 
 // config renders the registry's config.yml.
@@ -227,7 +201,7 @@ func (r *Registry) config(opts Options) string {
 }
 
 // waitReady polls /v2/ until the registry answers (200, or 401 with auth), the process exits or ctx ends.
-func (r *Registry) waitReady(ctx context.Context) error {
+func (r *Registry) waitReady(ctx context.Context, p *process.Process) error {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, 30*time.Second)
@@ -235,12 +209,12 @@ func (r *Registry) waitReady(ctx context.Context) error {
 	}
 	client := &http.Client{Transport: r.Transport(), Timeout: 5 * time.Second}
 	defer client.CloseIdleConnections()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.URL()+"/v2/", nil)
+	if err != nil {
+		return fmt.Errorf("building readiness request: %w", err)
+	}
 	var lastErr error
-	for {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.URL()+"/v2/", nil)
-		if err != nil {
-			return fmt.Errorf("building readiness request: %w", err)
-		}
+	err = p.WaitReady(ctx, 20*time.Millisecond, func() error {
 		resp, err := client.Do(req)
 		if err == nil {
 			_ = resp.Body.Close()
@@ -250,14 +224,15 @@ func (r *Registry) waitReady(ctx context.Context) error {
 			err = fmt.Errorf("GET /v2/ answered %s", resp.Status)
 		}
 		lastErr = err
-		select {
-		case <-r.exited:
-			return fmt.Errorf("docker-registry exited before serving (%v): %s", r.waitErr, r.logs.String())
-		case <-ctx.Done():
-			return fmt.Errorf("docker-registry did not serve %s/v2/ (last error: %v): %s",
-				r.URL(), lastErr, r.logs.String())
-		case <-time.After(20 * time.Millisecond):
-		}
+		return err
+	})
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, process.ErrExited):
+		return fmt.Errorf("docker-registry exited before serving (%v): %s", p.Err(), p.Logs())
+	default:
+		return fmt.Errorf("docker-registry did not serve %s/v2/ (last error: %v): %s", r.URL(), lastErr, p.Logs())
 	}
 }
 
@@ -265,14 +240,7 @@ func (r *Registry) waitReady(ctx context.Context) error {
 // returns the first result.
 func (r *Registry) Stop() error {
 	r.stopOnce.Do(func() {
-		if r.cmd != nil && r.cmd.Process != nil {
-			_ = r.cmd.Process.Signal(syscall.SIGTERM)
-			select {
-			case <-r.exited:
-			case <-time.After(10 * time.Second):
-				r.kill()
-			}
-		}
+		r.proc.Stop(10 * time.Second)
 		if err := os.RemoveAll(r.Dir); err != nil {
 			r.stopErr = fmt.Errorf("removing registry directory: %w", err)
 		}
@@ -280,20 +248,11 @@ func (r *Registry) Stop() error {
 	return r.stopErr
 }
 
-// kill ends the process at once and waits for it.
-func (r *Registry) kill() {
-	if r.cmd == nil || r.cmd.Process == nil {
-		return
-	}
-	_ = r.cmd.Process.Kill()
-	<-r.exited
-}
-
 // Exited is closed once the registry process has ended.
-func (r *Registry) Exited() <-chan struct{} { return r.exited }
+func (r *Registry) Exited() <-chan struct{} { return r.proc.Exited() }
 
 // Logs returns the tail of the registry's output.
-func (r *Registry) Logs() string { return r.logs.String() }
+func (r *Registry) Logs() string { return r.proc.Logs() }
 
 // URL returns the base URL of the registry, e.g. https://127.0.0.1:40123.
 func (r *Registry) URL() string {
@@ -373,34 +332,6 @@ func findBinary(explicit string) (string, error) {
 	return "", errors.New("docker-registry not found: " + hint)
 }
 
-// freePort asks the kernel for a free TCP port on host.
-func freePort(host string) (string, error) {
-	l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
-	if err != nil {
-		return "", fmt.Errorf("finding a free port on %s: %w", host, err)
-	}
-	defer l.Close()
-	_, port, err := net.SplitHostPort(l.Addr().String())
-	if err != nil {
-		return "", fmt.Errorf("reading port of %s: %w", l.Addr(), err)
-	}
-	return port, nil
-}
-
-// registryEnv is the current environment without REGISTRY_* variables, which would override the config,
-// and without proxies.
-func registryEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		upper := strings.ToUpper(kv)
-		if strings.HasPrefix(upper, "REGISTRY_") || strings.Contains(strings.SplitN(upper, "=", 2)[0], "PROXY") {
-			continue
-		}
-		env = append(env, kv)
-	}
-	return env
-}
-
 // randomHex returns n random bytes, hex encoded.
 func randomHex(n int) string {
 	b := make([]byte, n)
@@ -408,32 +339,4 @@ func randomHex(n int) string {
 		panic(err) // crypto/rand never fails on Linux
 	}
 	return hex.EncodeToString(b)
-}
-
-// tailBuffer keeps the last max bytes written to it; safe for concurrent use.
-type tailBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-	max int
-}
-
-// Write implements io.Writer.
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.buf.Write(p)
-	if over := t.buf.Len() - t.max; over > 0 {
-		t.buf.Next(over)
-	}
-	return len(p), nil
-}
-
-// String returns the kept output.
-func (t *tailBuffer) String() string {
-	if t == nil {
-		return ""
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.buf.String()
 }

@@ -153,7 +153,7 @@ func TestStopEndsProcessAndRemovesFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pid := reg.cmd.Process.Pid
+	pid := reg.proc.Pid()
 	if err := reg.Stop(); err != nil {
 		t.Fatalf("stop: %v", err)
 	}

@@ -20,22 +20,20 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/hex"
+	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
+	"github.com/tide-gitops/tide/internal/testserver/process"
 	"github.com/tide-gitops/tide/internal/testserver/registry"
 )
 
@@ -70,9 +68,7 @@ type Server struct {
 
 	tls      bool
 	client   *minio.Client
-	cmd      *exec.Cmd
-	exited   chan struct{}
-	logs     *tailBuffer
+	proc     *process.Process
 	stopOnce sync.Once
 	stopErr  error
 }
@@ -110,17 +106,12 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		_ = os.RemoveAll(dir)
 		return nil, err
 	}
-	// A free port can be taken by someone else between probing and MinIO binding it: retry then.
-	const attempts = 5
-	for i := 1; ; i++ {
-		err = s.launch(ctx, bin)
-		if err == nil {
-			break
-		}
-		if i == attempts || !strings.Contains(s.logs.String(), "address already in use") {
-			_ = os.RemoveAll(dir)
-			return nil, err
-		}
+	s.proc, err = process.OnFreePort("127.0.0.1", process.Attempts, func(port string) (*process.Process, error) {
+		return s.launch(ctx, bin, port)
+	})
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, err
 	}
 	if s.client, err = s.newClient(); err != nil {
 		_ = s.Stop()
@@ -187,52 +178,21 @@ func (s *Server) prepare() error {
 	return nil
 }
 
-// launch starts MinIO on a fresh free port and waits until it is ready.
-func (s *Server) launch(ctx context.Context, bin string) error {
-	port, err := freePort()
-	if err != nil {
-		return err
-	}
+// launch starts MinIO on port and waits until it is ready. On failure the process it returns (if any) has
+// ended.
+func (s *Server) launch(ctx context.Context, bin, port string) (*process.Process, error) {
 	s.Endpoint = net.JoinHostPort("127.0.0.1", port)
-	s.logs = &tailBuffer{max: 16 << 10}
-	logFile, err := os.OpenFile(filepath.Join(s.Dir, "minio.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		return fmt.Errorf("opening the S3 server log: %w", err)
-	}
-	cmd := exec.Command(bin, "server", "--quiet", "--address", s.Endpoint,
-		"--certs-dir", filepath.Join(s.Dir, "certs"), filepath.Join(s.Dir, "data"))
-	cmd.Env = s.env()
-	out := io.MultiWriter(logFile, s.logs)
-	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = sysProcAttr()
-	if err := cmd.Start(); err != nil {
-		_ = logFile.Close()
-		return fmt.Errorf("starting %s: %w", bin, err)
-	}
-	s.cmd, s.exited = cmd, make(chan struct{})
-	go func() {
-		_ = cmd.Wait()
-		_ = logFile.Close()
-		close(s.exited)
-	}()
-	if err := s.waitReady(ctx); err != nil {
-		s.kill()
-		return err
-	}
-	return nil
+	args := []string{"server", "--quiet", "--address", s.Endpoint,
+		"--certs-dir", filepath.Join(s.Dir, "certs"), filepath.Join(s.Dir, "data")}
+	opts := process.Options{Env: s.env(), LogSize: 16 << 10, LogFile: filepath.Join(s.Dir, "minio.log")}
+	return process.Launch(bin, args, opts, func(p *process.Process) error {
+		return s.waitReady(ctx, p)
+	})
 }
 
 // env is the current environment without MINIO_* and proxy variables, plus the server's settings.
 func (s *Server) env() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		name := strings.ToUpper(strings.SplitN(kv, "=", 2)[0])
-		if strings.HasPrefix(name, "MINIO_") || strings.Contains(name, "PROXY") {
-			continue
-		}
-		env = append(env, kv)
-	}
-	return append(env,
+	return append(process.Environ("MINIO_"),
 		"MINIO_ROOT_USER="+s.AccessKey,
 		"MINIO_ROOT_PASSWORD="+s.SecretKey,
 		"MINIO_REGION="+Region,
@@ -242,41 +202,36 @@ func (s *Server) env() []string {
 }
 
 // waitReady polls the health endpoint until the server answers, the process exits or ctx ends.
-func (s *Server) waitReady(ctx context.Context) error {
+func (s *Server) waitReady(ctx context.Context, p *process.Process) error {
 	client := &http.Client{Timeout: 2 * time.Second, Transport: s.Transport()}
-	url := s.URL() + "/minio/health/ready"
-	for {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		if err != nil {
-			return fmt.Errorf("building health request: %w", err)
-		}
-		if resp, err := client.Do(req); err == nil {
-			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		select {
-		case <-s.exited:
-			return fmt.Errorf("MinIO exited during start-up:\n%s", s.logs.String())
-		case <-ctx.Done():
-			return fmt.Errorf("MinIO not ready on %s: %w\n%s", s.Endpoint, ctx.Err(), s.logs.String())
-		case <-time.After(50 * time.Millisecond):
-		}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.URL()+"/minio/health/ready", nil)
+	if err != nil {
+		return fmt.Errorf("building health request: %w", err)
 	}
+	err = p.WaitReady(ctx, 50*time.Millisecond, func() error {
+		resp, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		_ = resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("health check answered %s", resp.Status)
+		}
+		return nil
+	})
+	if errors.Is(err, process.ErrExited) {
+		return fmt.Errorf("MinIO exited during start-up:\n%s", p.Logs())
+	}
+	if err != nil {
+		return fmt.Errorf("MinIO not ready on %s: %w\n%s", s.Endpoint, ctx.Err(), p.Logs())
+	}
+	return nil
 }
 
 // Stop stops the server (SIGTERM, then SIGKILL after 10 s) and removes its directory. Safe to call twice.
 func (s *Server) Stop() error {
 	s.stopOnce.Do(func() {
-		if s.cmd != nil && s.cmd.Process != nil {
-			_ = s.cmd.Process.Signal(syscall.SIGTERM)
-			select {
-			case <-s.exited:
-			case <-time.After(10 * time.Second):
-				s.kill()
-			}
-		}
+		s.proc.Stop(10 * time.Second)
 		if err := os.RemoveAll(s.Dir); err != nil {
 			s.stopErr = fmt.Errorf("removing the S3 server directory: %w", err)
 		}
@@ -284,20 +239,11 @@ func (s *Server) Stop() error {
 	return s.stopErr
 }
 
-// kill ends the process at once and waits for it.
-func (s *Server) kill() {
-	if s.cmd == nil || s.cmd.Process == nil {
-		return
-	}
-	_ = s.cmd.Process.Kill()
-	<-s.exited
-}
-
 // Exited is closed once the server process has ended.
-func (s *Server) Exited() <-chan struct{} { return s.exited }
+func (s *Server) Exited() <-chan struct{} { return s.proc.Exited() }
 
 // Logs returns the tail of the server's output.
-func (s *Server) Logs() string { return s.logs.String() }
+func (s *Server) Logs() string { return s.proc.Logs() }
 
 // URL returns the base URL, e.g. http://127.0.0.1:40123.
 func (s *Server) URL() string {
@@ -370,20 +316,6 @@ func (s *Server) RemoveObject(t testing.TB, bucket, key string) {
 	}
 }
 
-// freePort asks the kernel for a free TCP port on 127.0.0.1.
-func freePort() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", fmt.Errorf("finding a free port: %w", err)
-	}
-	defer l.Close()
-	_, port, err := net.SplitHostPort(l.Addr().String())
-	if err != nil {
-		return "", fmt.Errorf("reading port of %s: %w", l.Addr(), err)
-	}
-	return port, nil
-}
-
 // randomHex returns n random bytes, hex encoded.
 func randomHex(n int) string {
 	b := make([]byte, n)
@@ -391,32 +323,4 @@ func randomHex(n int) string {
 		panic(err) // crypto/rand never fails on Linux
 	}
 	return hex.EncodeToString(b)
-}
-
-// tailBuffer keeps the last max bytes written to it; safe for concurrent use.
-type tailBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-	max int
-}
-
-// Write implements io.Writer.
-func (t *tailBuffer) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.buf.Write(p)
-	if over := t.buf.Len() - t.max; over > 0 {
-		t.buf.Next(over)
-	}
-	return len(p), nil
-}
-
-// String returns the kept output.
-func (t *tailBuffer) String() string {
-	if t == nil {
-		return ""
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.buf.String()
 }

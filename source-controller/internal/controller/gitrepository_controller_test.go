@@ -23,6 +23,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/record"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	sourcev1 "github.com/tide-gitops/tide/api/source/v1"
@@ -203,6 +205,42 @@ func TestGitRepositoryNewCommits(t *testing.T) {
 	if got := readFile(t, fetchArtifact(t, onDemand.Status.Artifact), "app.yaml"); got != "version: 3.0.0\n" {
 		t.Errorf("app.yaml = %q", got)
 	}
+	assertEvent(t, onDemand, corev1.EventTypeNormal, "NewArtifact")
+}
+
+// TestGitRepositorySuspend: a suspended object is left alone (its reconcile is a no-op even on request), and
+// resuming it picks up what changed meanwhile.
+func TestGitRepositorySuspend(t *testing.T) {
+	f := newGitFixture(t)
+	obj := f.gitRepository(t, "suspended", f.http.RepoURL("app"), "basic-auth", &sourcev1.GitRepositoryRef{Branch: "main"}, time.Hour)
+	waitFor(t, obj, waitTimeout, "Ready", func(o *sourcev1.GitRepository) bool { return readyAt(o, o.Status.ObservedGeneration) })
+	before := obj.Status.Artifact.Revision
+
+	obj.Spec.Suspend = true
+	if err := env.Client.Update(context.Background(), obj); err != nil {
+		t.Fatal(err)
+	}
+	next := f.repo.CommitFiles(t, "main", map[string]string{"app.yaml": "version: suspended\n"})
+	token := requestReconcile(t, obj)
+	// Reconcile directly, deterministically: a suspended object must come out untouched.
+	r := &GitRepositoryReconciler{SourceReconciler: NewSourceReconciler(env.Client, &record.FakeRecorder{}, store, "test")}
+	if _, err := r.Reconcile(context.Background(), ctrl.Request{NamespacedName: client.ObjectKeyFromObject(obj)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Client.Get(context.Background(), client.ObjectKeyFromObject(obj), obj); err != nil {
+		t.Fatal(err)
+	}
+	if obj.Status.Artifact.Revision != before || obj.Status.LastHandledReconcileAt == token {
+		t.Fatalf("suspended object was reconciled: revision %s, handled %q", obj.Status.Artifact.Revision, obj.Status.LastHandledReconcileAt)
+	}
+
+	obj.Spec.Suspend = false
+	if err := env.Client.Update(context.Background(), obj); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, obj, waitTimeout, "resumed at the new commit", func(o *sourcev1.GitRepository) bool {
+		return o.Status.Artifact.Revision == "main@sha1:"+next
+	})
 }
 
 // TestGitRepositoryFailuresKeepLastArtifact: wrong credentials, an unknown branch and an unreachable host each
@@ -288,18 +326,24 @@ func TestGitRepositoryDeletion(t *testing.T) {
 
 func assertWarningEvent(t *testing.T, obj client.Object, reason string) {
 	t.Helper()
+	assertEvent(t, obj, corev1.EventTypeWarning, reason)
+}
+
+// assertEvent waits for an event of the type and reason about obj.
+func assertEvent(t *testing.T, obj client.Object, eventType, reason string) {
+	t.Helper()
 	ctx := testContext(t, waitTimeout)
 	for {
 		var events corev1.EventList
 		if err := env.Client.List(ctx, &events, client.InNamespace(obj.GetNamespace())); err == nil {
 			for _, e := range events.Items {
-				if e.InvolvedObject.Name == obj.GetName() && e.Type == corev1.EventTypeWarning && e.Reason == reason {
+				if e.InvolvedObject.Name == obj.GetName() && e.Type == eventType && e.Reason == reason {
 					return
 				}
 			}
 		}
 		if ctx.Err() != nil {
-			t.Fatalf("no %s warning event for %s", reason, obj.GetName())
+			t.Fatalf("no %s %s event for %s", eventType, reason, obj.GetName())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

@@ -6,7 +6,7 @@ Copyright 2026 The tide authors.
 SPDX-License-Identifier: Apache-2.0
 */
 
-package s3
+package process
 
 import "syscall"
 
