@@ -18,7 +18,7 @@ SPDX-License-Identifier: Apache-2.0
 //
 // Errors wrap ErrInvalid (the spec or a Secret is wrong: stall), ErrUnsupported, ErrAuth, ErrNotFound or
 // ErrNoLayer so the reconciler can pick a condition reason with errors.Is. Signature verification
-// (spec.verify) is not implemented here.
+// (spec.verify) is not part of this package: the reconciler refuses objects that ask for it.
 package oci
 
 import (
