@@ -1,0 +1,244 @@
+/*
+Copyright 2026 The tide authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
+// Package build turns an extracted artifact plus a Kustomization's spec into the objects to apply, the way
+// Flux's kustomize-controller does: a kustomization file is generated for plain YAML, the spec's kustomize
+// fields (targetNamespace, namePrefix, nameSuffix, patches, images, components) are merged into it, kustomize
+// builds it, post-build variables are substituted and commonMetadata is set on every object.
+//
+// It differs from Flux in what it costs, not in what it produces: the artifact is never copied or written
+// (generated files live in an in-memory overlay of a read-only, root-confined filesystem), kyaml's OpenAPI
+// schema is parsed once per process, builds run concurrently, and an optional Cache keyed by artifact digest,
+// path and spec skips kustomize for a Kustomization that has not changed.
+package build
+
+import (
+	"context"
+
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/api/resmap"
+	kustypes "sigs.k8s.io/kustomize/api/types"
+	"sigs.k8s.io/kustomize/kyaml/openapi"
+
+	kustomizev1 "github.com/tide-gitops/tide/api/kustomize/v1"
+)
+
+// Options are the settings of one Build.
+type Options struct {
+	// AllowRemoteBases lets kustomize fetch remote bases and resources (--no-remote-bases=false).
+	AllowRemoteBases bool
+	// ArtifactDigest is the digest of the artifact at root; with Cache, it keys the cached build.
+	ArtifactDigest string
+	// Cache, when set, keeps builds so that an unchanged Kustomization skips kustomize.
+	Cache *Cache
+	// Vars are the post-build substitution variables (see MergeVars); used when spec.postBuild is set.
+	Vars map[string]string
+	// StrictSubstitution fails on a variable with no value and no default instead of substituting "".
+	StrictSubstitution bool
+}
+
+// Build returns the objects that the Kustomization spec makes of the artifact extracted at root: kustomize's
+// output with spec.path relative to root, the spec's kustomize fields applied, post-build variables
+// substituted (when spec.postBuild is set) and spec.commonMetadata set. The objects are the caller's to
+// modify. A path leaving root, a symlink out of root, a remote base (unless allowed), invalid YAML and
+// kustomize errors are returned as errors naming the file or object.
+func Build(ctx context.Context, root string, spec *kustomizev1.KustomizationSpec, opts Options) ([]*unstructured.Unstructured, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	key := ""
+	if opts.Cache != nil {
+		key = CacheKey(opts.ArtifactDigest, spec, opts.AllowRemoteBases)
+	}
+	var built []*unstructured.Unstructured
+	cached := false
+	if key != "" {
+		built, cached = opts.Cache.get(key)
+	}
+	if !cached {
+		var err error
+		if built, err = buildObjects(root, spec, opts.AllowRemoteBases); err != nil {
+			return nil, err
+		}
+		if key != "" {
+			opts.Cache.put(key, built)
+		}
+	}
+	return finish(built, spec, opts)
+}
+
+// finish copies the built objects and applies the post-build steps: substitution, then commonMetadata (in
+// Flux, commonMetadata is set at apply time, after substitution).
+func finish(built []*unstructured.Unstructured, spec *kustomizev1.KustomizationSpec, opts Options) ([]*unstructured.Unstructured, error) {
+	substitute := spec.PostBuild != nil && len(opts.Vars) > 0
+	if substitute {
+		if err := validateVars(opts.Vars); err != nil {
+			return nil, err
+		}
+	}
+	objs := make([]*unstructured.Unstructured, 0, len(built))
+	for _, b := range built {
+		if substitute && !substitutionDisabled(b) {
+			u, err := substituteObject(b, opts.Vars, opts.StrictSubstitution)
+			if err != nil {
+				return nil, err
+			}
+			objs = append(objs, u)
+			continue
+		}
+		objs = append(objs, b.DeepCopy())
+	}
+	if cm := spec.CommonMetadata; cm != nil {
+		SetCommonMetadata(objs, cm.Labels, cm.Annotations)
+	}
+	return objs, nil
+}
+
+// SetCommonMetadata adds labels and annotations to the metadata of every object, replacing values of the same
+// keys, as Flux does for spec.commonMetadata.
+func SetCommonMetadata(objs []*unstructured.Unstructured, labels, annotations map[string]string) {
+	for _, obj := range objs {
+		if len(labels) > 0 {
+			l := obj.GetLabels()
+			if l == nil {
+				l = make(map[string]string, len(labels))
+			}
+			for k, v := range labels {
+				l[k] = v
+			}
+			obj.SetLabels(l)
+		}
+		if len(annotations) > 0 {
+			a := obj.GetAnnotations()
+			if a == nil {
+				a = make(map[string]string, len(annotations))
+			}
+			for k, v := range annotations {
+				a[k] = v
+			}
+			obj.SetAnnotations(a)
+		}
+	}
+}
+
+// buildObjects runs the uncached part of a build: path checks, kustomization generation, kustomize.
+func buildObjects(root string, spec *kustomizev1.KustomizationSpec, allowRemote bool) ([]*unstructured.Unstructured, error) {
+	fsys, err := newRootFS(root, allowRemote)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := kustomizationDir(fsys, spec.Path)
+	if err != nil {
+		return nil, err
+	}
+	data, file, changed, err := generatedKustomization(fsys, dir, spec)
+	if err != nil {
+		return nil, err
+	}
+	if changed {
+		fsys.overrides[file] = data
+	}
+	scan, err := checkReferences(fsys, dir, allowRemote)
+	if err != nil {
+		return nil, err
+	}
+	m, err := runKustomize(fsys, dir, scan.customSchema)
+	if err != nil {
+		msg := strings.ReplaceAll(err.Error(), fsys.root+string(filepath.Separator), "")
+		return nil, fmt.Errorf("kustomize build of %q failed: %s", displayPath(spec.Path), msg)
+	}
+	return toObjects(m)
+}
+
+// displayPath names spec.path in messages.
+func displayPath(p string) string {
+	if p == "" {
+		return "./"
+	}
+	return p
+}
+
+// kustomizationDir resolves spec.path inside the artifact. A leading "/" is relative to the artifact root (as
+// in Flux); a path that climbs out of it, or that resolves out of it through a symlink, is refused.
+func kustomizationDir(fsys *rootFS, specPath string) (string, error) {
+	rel := filepath.Clean(strings.TrimLeft(filepath.FromSlash(specPath), string(filepath.Separator)))
+	if rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return "", fmt.Errorf("spec.path %q points outside the artifact: refused", specPath)
+	}
+	dir, err := fsys.resolve(filepath.Join(fsys.root, rel))
+	if err != nil {
+		return "", fmt.Errorf("spec.path %q: %w", specPath, err)
+	}
+	if !fsys.IsDir(dir) {
+		return "", fmt.Errorf("spec.path %q is not a directory in the artifact", displayPath(specPath))
+	}
+	return dir, nil
+}
+
+var (
+	// schemaOnce parses kyaml's built-in OpenAPI schema once per process.
+	schemaOnce sync.Once
+	// schemaMu lets builds share kyaml's global schema (read lock) while a build with a custom openapi
+	// schema, which replaces that global, runs alone (write lock) and restores it after.
+	schemaMu sync.RWMutex
+)
+
+// warmSchema parses the built-in schema so that concurrent builds only read kyaml's global schema.
+func warmSchema() {
+	schemaOnce.Do(func() { _ = openapi.Schema() })
+}
+
+// runKustomize runs kustomize with built-in plugins only and no load restrictions inside the confined
+// filesystem (Flux's settings). A panic inside kustomize is returned as an error.
+func runKustomize(fsys *rootFS, dir string, customSchema bool) (m resmap.ResMap, err error) {
+	warmSchema()
+	if customSchema {
+		schemaMu.Lock()
+		defer func() {
+			openapi.ResetOpenAPI()
+			_ = openapi.Schema()
+			schemaMu.Unlock()
+		}()
+	} else {
+		schemaMu.RLock()
+		defer schemaMu.RUnlock()
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			m, err = nil, fmt.Errorf("kustomize panicked: %v", r)
+		}
+	}()
+	k := krusty.MakeKustomizer(&krusty.Options{
+		LoadRestrictions: kustypes.LoadRestrictionsNone,
+		PluginConfig:     kustypes.DisabledPluginConfig(),
+	})
+	return k.Run(fsys, dir)
+}
+
+// toObjects converts kustomize's resources into unstructured objects.
+func toObjects(m resmap.ResMap) ([]*unstructured.Unstructured, error) {
+	res := m.Resources()
+	out := make([]*unstructured.Unstructured, 0, len(res))
+	for _, r := range res {
+		// Through JSON: kyaml's maps hold Go ints, which unstructured objects cannot deep-copy.
+		j, err := r.MarshalJSON()
+		if err != nil {
+			return nil, fmt.Errorf("encoding %s from the build: %w", r.CurId(), err)
+		}
+		u := &unstructured.Unstructured{}
+		if err := u.UnmarshalJSON(j); err != nil {
+			return nil, fmt.Errorf("decoding %s from the build: %w", r.CurId(), err)
+		}
+		out = append(out, u)
+	}
+	return out, nil
+}
