@@ -1,0 +1,195 @@
+/*
+Copyright 2026 The tide authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
+// Package apply applies a built set of objects for one Kustomization with server-side apply, records the
+// inventory in Flux's format, prunes objects that left the set and waits for the applied objects to become
+// healthy. It wraps fluxcd/pkg/ssa, honouring the per-object kustomize.toolkit.fluxcd.io annotations as
+// Flux's kustomize-controller does, and adds an optional fast path that detects unchanged objects without
+// a dry-run per object.
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/fluxcd/cli-utils/pkg/kstatus/polling"
+	"github.com/fluxcd/cli-utils/pkg/object"
+	"github.com/fluxcd/pkg/ssa"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	kustomizev1 "github.com/tide-gitops/tide/api/kustomize/v1"
+)
+
+// FieldManager is the server-side apply field manager of every object the kustomize-controller applies.
+const FieldManager = "kustomize-controller"
+
+// DefaultConcurrency is how many objects are read and dry-run at once when no other value is set.
+const DefaultConcurrency = 4
+
+// Manager applies, prunes and health-checks the objects of one Kustomization.
+type Manager struct {
+	client      client.Client
+	rm          *ssa.ResourceManager
+	poller      *polling.StatusPoller
+	owner       types.NamespacedName
+	concurrency int
+}
+
+// New returns a Manager that talks to the cluster through c (which may impersonate the Kustomization's
+// service account) on behalf of the Kustomization named owner.
+func New(c client.Client, owner types.NamespacedName) *Manager {
+	poller := polling.NewStatusPoller(c, c.RESTMapper(), polling.Options{})
+	rm := ssa.NewResourceManager(c, poller, ssa.Owner{Field: FieldManager, Group: kustomizev1.GroupVersion.Group})
+	rm.SetConcurrency(DefaultConcurrency)
+	return &Manager{client: c, rm: rm, poller: poller, owner: owner, concurrency: DefaultConcurrency}
+}
+
+// SetConcurrency sets how many objects are read and dry-run at once (at least 1).
+func (m *Manager) SetConcurrency(n int) {
+	if n < 1 {
+		n = 1
+	}
+	m.concurrency = n
+	m.rm.SetConcurrency(n)
+}
+
+// OwnerLabels returns the labels that mark an object as managed by this Manager's Kustomization.
+func (m *Manager) OwnerLabels() map[string]string {
+	return map[string]string{
+		kustomizev1.NameLabel:      m.owner.Name,
+		kustomizev1.NamespaceLabel: m.owner.Namespace,
+	}
+}
+
+// ApplyOptions change how Apply treats the whole set.
+type ApplyOptions struct {
+	// Force recreates objects whose immutable fields changed (spec.force). Objects annotated
+	// kustomize.toolkit.fluxcd.io/force: enabled are recreated whatever Force says.
+	Force bool
+
+	// WaitTimeout bounds the wait for CRDs and Namespaces to become established before the rest of the
+	// set is applied. Zero means one minute.
+	WaitTimeout time.Duration
+
+	// WaitInterval is how often the established state is polled. Zero means one second.
+	WaitInterval time.Duration
+
+	// SkipUnchanged enables the fast path: every object carries DigestAnnotation, a digest of the
+	// configuration applied to it, and the live objects of the Kustomization are listed once per kind and
+	// namespace. An object whose live copy carries the same digest and whose every applied field still has
+	// the applied value is reported unchanged without a GET or a dry-run; any other object (new, changed in
+	// Git, or with a managed field edited in the cluster) takes the dry-run path, so drift is still
+	// corrected and reported. Turning it on or off changes the annotation, so the next apply reports every
+	// object configured once.
+	SkipUnchanged bool
+}
+
+// Apply sets the ownership labels on copies of objs and applies them with server-side apply in stages:
+// CRDs, Namespaces and ClusterRoles first (waiting until they are established), then class definitions,
+// then everything else. Objects whose dry-run shows no difference are not written. The result lists every
+// object with its action (created, configured, unchanged or skipped); its entries print as
+// "Deployment/prod/web configured". On error the change set holds the objects handled before the failure,
+// and the caller must not prune.
+//
+// Per-object annotations, in the manifest or (for reconcile and force) on the live object:
+// kustomize.toolkit.fluxcd.io/reconcile: disabled and kustomize.toolkit.fluxcd.io/ssa: Ignore skip the
+// object; ssa: IfNotPresent creates it only when missing; ssa: Merge keeps fields that kubectl manages,
+// while the default (Override) takes them over; force: enabled recreates it on immutable field changes.
+func (m *Manager) Apply(ctx context.Context, objs []*unstructured.Unstructured, opts ApplyOptions) (*ssa.ChangeSet, error) {
+	set := make([]*unstructured.Unstructured, 0, len(objs))
+	for _, o := range objs {
+		if o == nil || o.GetName() == "" || o.GetKind() == "" || o.GetAPIVersion() == "" {
+			return nil, errors.New("applying: an object of the build has no apiVersion, kind or name")
+		}
+		set = append(set, o.DeepCopy())
+	}
+	m.rm.SetOwnerLabels(set, m.owner.Name, m.owner.Namespace)
+
+	order := make(map[string]int, len(set))
+	for i, o := range set {
+		order[FormatID(object.UnstructuredToObjMetadata(o))] = i
+	}
+	result := ssa.NewChangeSet()
+	defer sortEntries(result, order)
+	toApply := set
+	if opts.SkipUnchanged {
+		if err := setDigests(set); err != nil {
+			return nil, err
+		}
+		toApply = m.fastPath(ctx, set, result)
+	}
+	if len(toApply) == 0 {
+		return result, nil
+	}
+	cs, err := m.rm.ApplyAllStaged(ctx, toApply, m.ssaApplyOptions(opts))
+	if cs != nil {
+		result.Append(cs.Entries)
+	}
+	if err != nil {
+		return result, fmt.Errorf("applying %d objects: %w", len(toApply), err)
+	}
+	return result, nil
+}
+
+// sortEntries puts the entries in the order of the objects in the build, so the inventory does not change
+// order between reconciles whichever path decided each object. Entries of unknown objects go last.
+func sortEntries(cs *ssa.ChangeSet, order map[string]int) {
+	pos := func(e ssa.ChangeSetEntry) int {
+		if i, ok := order[FormatID(e.ObjMetadata)]; ok {
+			return i
+		}
+		return len(order)
+	}
+	sort.SliceStable(cs.Entries, func(i, j int) bool { return pos(cs.Entries[i]) < pos(cs.Entries[j]) })
+}
+
+// ssaApplyOptions maps ApplyOptions and the per-object annotations onto ssa's selectors, as Flux does.
+func (m *Manager) ssaApplyOptions(opts ApplyOptions) ssa.ApplyOptions {
+	o := ssa.DefaultApplyOptions()
+	o.Force = opts.Force
+	o.WaitTimeout = time.Minute
+	if opts.WaitTimeout > 0 {
+		o.WaitTimeout = opts.WaitTimeout
+	}
+	o.WaitInterval = time.Second
+	if opts.WaitInterval > 0 {
+		o.WaitInterval = opts.WaitInterval
+	}
+	o.ExclusionSelector = exclusionSelector()
+	o.IfNotPresentSelector = map[string]string{kustomizev1.SSAAnnotation: kustomizev1.IfNotPresentValue}
+	o.ForceSelector = map[string]string{kustomizev1.ForceAnnotation: kustomizev1.EnabledValue}
+	o.Cleanup = ssa.ApplyCleanupOptions{
+		Annotations: cleanupAnnotations,
+		FieldManagers: []ssa.FieldManager{
+			// Undo 'kubectl apply --server-side' and 'kubectl apply'.
+			{Name: "kubectl", OperationType: metav1.ManagedFieldsOperationApply},
+			{Name: "kubectl", OperationType: metav1.ManagedFieldsOperationUpdate},
+			{Name: "before-first-apply", OperationType: metav1.ManagedFieldsOperationUpdate},
+			// Fields the controller itself wrote with an update go back to its apply manager.
+			{Name: FieldManager, OperationType: metav1.ManagedFieldsOperationUpdate},
+		},
+		Exclusions: map[string]string{kustomizev1.SSAAnnotation: kustomizev1.MergeValue},
+	}
+	return o
+}
+
+// cleanupAnnotations are removed from live objects on apply, unless the object is ssa: Merge.
+var cleanupAnnotations = []string{corev1.LastAppliedConfigAnnotation}
+
+// exclusionSelector matches objects that are never applied.
+func exclusionSelector() map[string]string {
+	return map[string]string{
+		kustomizev1.ReconcileAnnotation: kustomizev1.DisabledValue,
+		kustomizev1.SSAAnnotation:       kustomizev1.IgnoreValue,
+	}
+}

@@ -1,0 +1,118 @@
+/*
+Copyright 2026 The tide authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/fluxcd/cli-utils/pkg/kstatus/polling"
+	"github.com/fluxcd/cli-utils/pkg/kstatus/polling/event"
+	"github.com/fluxcd/cli-utils/pkg/kstatus/status"
+	"github.com/fluxcd/cli-utils/pkg/object"
+	"github.com/fluxcd/pkg/ssa/utils"
+)
+
+// healthPollInterval is how often WaitForHealthy reads the objects.
+const healthPollInterval = time.Second
+
+// Unhealthy describes an object that did not become ready.
+type Unhealthy struct {
+	// Object identifies the object.
+	Object object.ObjMetadata
+	// Status is its last kstatus status (InProgress, Failed, NotFound, Unknown...).
+	Status status.Status
+	// Message says why, from kstatus or the error reading the object.
+	Message string
+}
+
+// String formats the entry as "Deployment/prod/web status: 'InProgress': message".
+func (u Unhealthy) String() string {
+	s := fmt.Sprintf("%s status: '%s'", utils.FmtObjMetadata(u.Object), u.Status)
+	if u.Message != "" {
+		s += ": " + u.Message
+	}
+	return s
+}
+
+// WaitForHealthy polls the objects with kstatus until all are Current, any that is not Current has
+// Failed while the rest are Current, or the timeout passes. It returns the objects that are not Current
+// (none when all are healthy). The error is set only when the wait itself failed (ctx cancelled by the
+// caller, or the poller stopped).
+func (m *Manager) WaitForHealthy(ctx context.Context, set object.ObjMetadataSet, timeout time.Duration) ([]Unhealthy, error) {
+	if len(set) == 0 {
+		return nil, nil
+	}
+	pollCtx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	latest := make(map[object.ObjMetadata]*event.ResourceStatus, len(set))
+	var pollErr error
+	for e := range m.poller.Poll(pollCtx, set, polling.PollOptions{PollInterval: healthPollInterval}) {
+		switch e.Type {
+		case event.ErrorEvent:
+			pollErr = e.Error
+		case event.ResourceUpdateEvent:
+			latest[e.Resource.Identifier] = e.Resource
+			if settled(set, latest) {
+				cancel()
+			}
+		}
+	}
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("waiting for %d objects to become ready: %w", len(set), ctx.Err())
+	}
+	if pollErr != nil && !errors.Is(pollErr, context.Canceled) && !errors.Is(pollErr, context.DeadlineExceeded) {
+		return nil, fmt.Errorf("waiting for %d objects to become ready: %w", len(set), pollErr)
+	}
+	var out []Unhealthy
+	for _, id := range set {
+		rs := latest[id]
+		switch {
+		case rs == nil:
+			out = append(out, Unhealthy{Object: id, Status: status.UnknownStatus, Message: "status not read before the timeout"})
+		case rs.Status != status.CurrentStatus:
+			msg := rs.Message
+			if rs.Error != nil {
+				msg = rs.Error.Error()
+			}
+			out = append(out, Unhealthy{Object: id, Status: rs.Status, Message: msg})
+		}
+	}
+	return out, nil
+}
+
+// settled tells whether every object has a status and all are Current or Failed (Failed never recovers
+// on its own, so waiting longer would only delay the report).
+func settled(set object.ObjMetadataSet, latest map[object.ObjMetadata]*event.ResourceStatus) bool {
+	for _, id := range set {
+		rs := latest[id]
+		if rs == nil || (rs.Status != status.CurrentStatus && rs.Status != status.FailedStatus) {
+			return false
+		}
+	}
+	return true
+}
+
+// HealthError summarises unhealthy objects for the Ready condition message, or returns nil when there
+// are none: "2 objects not ready: [Deployment/prod/web status: 'InProgress': ..., ...]".
+func HealthError(u []Unhealthy) error {
+	if len(u) == 0 {
+		return nil
+	}
+	parts := make([]string, len(u))
+	for i, x := range u {
+		parts[i] = x.String()
+	}
+	noun := "objects"
+	if len(u) == 1 {
+		noun = "object"
+	}
+	return fmt.Errorf("%d %s not ready: [%s]", len(u), noun, strings.Join(parts, ", "))
+}
