@@ -12,13 +12,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/fluxcd/pkg/apis/meta"
 	"github.com/fluxcd/pkg/runtime/conditions"
 	"github.com/fluxcd/pkg/runtime/jitter"
-	"github.com/fluxcd/pkg/runtime/patch"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
 	kuberecorder "k8s.io/client-go/tools/record"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -35,14 +36,6 @@ type sourceObject interface {
 	conditions.Setter
 	GetRequeueAfter() time.Duration
 	GetArtifact() *meta.Artifact
-}
-
-// ownedConditions are the conditions the source reconcilers own; the status patch overwrites them.
-var ownedConditions = []string{
-	meta.ReadyCondition, meta.ReconcilingCondition, meta.StalledCondition,
-	sourcev1.ArtifactInStorageCondition, sourcev1.ArtifactOutdatedCondition, sourcev1.SourceVerifiedCondition,
-	sourcev1.FetchFailedCondition, sourcev1.BuildFailedCondition, sourcev1.StorageOperationFailedCondition,
-	sourcev1.IncludeUnavailableCondition,
 }
 
 // failureConditions are the negative-polarity conditions a failed step sets; a success clears them.
@@ -106,10 +99,10 @@ func (r *SourceReconciler) reconcileSource(ctx context.Context, req ctrl.Request
 		log.FromContext(ctx).V(1).Info("reconciliation is suspended")
 		return ctrl.Result{}, nil
 	}
-	patcher := r.beginReconcile(obj)
+	base := r.beginReconcile(obj)
 	handleReconcileRequest(obj, st.requests)
 	msg, err := work(ctx)
-	return r.finishReconcile(ctx, obj, st.observedGeneration, patcher, msg, err)
+	return r.finishReconcile(ctx, obj, st.observedGeneration, base, msg, err)
 }
 
 // recordArtifact finishes a newly stored artifact: links it as the object's latest, lets set put it (and the
@@ -152,12 +145,12 @@ func (r *SourceReconciler) reconcileDelete(ctx context.Context, obj sourceObject
 	return ctrl.Result{}, nil
 }
 
-// beginReconcile returns a patcher that captures the object as fetched, and adds the finalizer (persisted by
-// the same final patch, so a new object costs no extra request or requeue).
-func (r *SourceReconciler) beginReconcile(obj sourceObject) *patch.SerialPatcher {
-	patcher := patch.NewSerialPatcher(obj, r.Client)
+// beginReconcile returns the object as fetched, the base of the patches finishReconcile computes, and adds the
+// finalizer (persisted by the same final write, so a new object costs no extra requeue).
+func (r *SourceReconciler) beginReconcile(obj sourceObject) client.Object {
+	base := obj.DeepCopyObject().(client.Object)
 	controllerutil.AddFinalizer(obj, sourcev1.SourceFinalizer)
-	return patcher
+	return base
 }
 
 // finishReconcile records the outcome on the object's conditions, patches the status once, emits a warning
@@ -166,17 +159,41 @@ func (r *SourceReconciler) beginReconcile(obj sourceObject) *patch.SerialPatcher
 // observedGeneration points at the object's status.observedGeneration: an attempt on this generation was made,
 // whatever its outcome, so kstatus reads Ready/Reconciling/Stalled as being about the current spec.
 func (r *SourceReconciler) finishReconcile(ctx context.Context, obj sourceObject, observedGeneration *int64,
-	patcher *patch.SerialPatcher, readyMessage string, stepErr error) (ctrl.Result, error) {
+	base client.Object, readyMessage string, stepErr error) (ctrl.Result, error) {
 	result, retErr := r.summarize(obj, readyMessage, stepErr)
 	*observedGeneration = obj.GetGeneration()
-	if err := patcher.Patch(ctx, obj, patch.WithOwnedConditions{Conditions: ownedConditions},
-		patch.WithFieldOwner(r.ControllerName)); err != nil {
-		if !obj.GetDeletionTimestamp().IsZero() {
-			err = client.IgnoreNotFound(err)
-		}
-		retErr = errors.Join(retErr, fmt.Errorf("patching status: %w", err))
+	if err := r.persist(ctx, obj, base); err != nil {
+		retErr = errors.Join(retErr, client.IgnoreNotFound(err))
 	}
 	return result, retErr
+}
+
+// persist writes what the reconcile changed, as merge patches against the object as fetched: the finalizer when
+// it was added, then the whole status change in one request, so a reader never sees Ready next to the artifact
+// of another revision. Nothing is written when nothing changed. The source reconcilers are the only writers of
+// their kinds' status, so the status patch needs no optimistic lock.
+func (r *SourceReconciler) persist(ctx context.Context, obj, base client.Object) error {
+	owner := client.FieldOwner(r.ControllerName)
+	if !slices.Equal(base.GetFinalizers(), obj.GetFinalizers()) {
+		if err := r.Patch(ctx, obj.DeepCopyObject().(client.Object), client.MergeFrom(base), owner); err != nil {
+			return fmt.Errorf("adding finalizer: %w", err)
+		}
+	}
+	// Diff the status alone: the same object with the fetched metadata.
+	statusOnly := obj.DeepCopyObject().(client.Object)
+	statusOnly.SetFinalizers(base.GetFinalizers())
+	patch := client.MergeFrom(base)
+	data, err := patch.Data(statusOnly)
+	if err != nil {
+		return fmt.Errorf("computing status patch: %w", err)
+	}
+	if string(data) == "{}" {
+		return nil
+	}
+	if err := r.Status().Patch(ctx, statusOnly, client.RawPatch(types.MergePatchType, data), owner); err != nil {
+		return fmt.Errorf("patching status: %w", err)
+	}
+	return nil
 }
 
 // summarize sets Ready, Reconciling and Stalled from the outcome of the reconcile, following kstatus.
