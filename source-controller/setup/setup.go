@@ -111,6 +111,7 @@ func setupReconcilers(ctx context.Context, mgr ctrl.Manager, opts *manager.Optio
 		return err
 	}
 	base := controller.NewSourceReconciler(mgr.GetClient(), mgr.GetEventRecorderFor(Name), st, Name) //nolint:staticcheck // core/v1 events, as Flux's tools read them
+	base.Metrics = manager.Metrics(mgr, sourcev1.SourceFinalizer)
 	copts := ctrlcontroller.Options{
 		MaxConcurrentReconciles: opts.Concurrent,
 		RateLimiter:             runtimectrl.GetRateLimiter(opts.RateLimiter),

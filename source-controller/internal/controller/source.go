@@ -17,6 +17,7 @@ import (
 
 	"github.com/fluxcd/pkg/apis/meta"
 	"github.com/fluxcd/pkg/runtime/conditions"
+	runtimectrl "github.com/fluxcd/pkg/runtime/controller"
 	"github.com/fluxcd/pkg/runtime/jitter"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -67,6 +68,8 @@ func stalled(condition, reason string, err error) *stepError {
 // SourceReconciler is the part every source reconciler shares.
 type SourceReconciler struct {
 	client.Client
+	// Metrics records Flux's gotk_* reconcile metrics; the zero value records nothing.
+	Metrics        runtimectrl.Metrics
 	EventRecorder  kuberecorder.EventRecorder
 	Storage        *storage.Storage
 	ControllerName string
@@ -94,7 +97,13 @@ func (r *SourceReconciler) reconcileSource(ctx context.Context, req ctrl.Request
 	if !obj.GetDeletionTimestamp().IsZero() {
 		return r.reconcileDelete(ctx, obj)
 	}
+	start := time.Now()
 	st := state()
+	defer func() {
+		r.Metrics.RecordSuspend(ctx, obj, st.suspended)
+		r.Metrics.RecordReadiness(ctx, obj)
+		r.Metrics.RecordDuration(ctx, obj, start)
+	}()
 	if st.suspended {
 		log.FromContext(ctx).V(1).Info("reconciliation is suspended")
 		return ctrl.Result{}, nil

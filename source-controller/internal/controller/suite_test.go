@@ -23,6 +23,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	sourcev1 "github.com/tide-gitops/tide/api/source/v1"
+	"github.com/tide-gitops/tide/internal/manager"
 	"github.com/tide-gitops/tide/internal/testenv"
 	"github.com/tide-gitops/tide/source-controller/internal/storage"
 )
@@ -59,6 +61,7 @@ func startControllers(ctx context.Context, e *testenv.Env) error {
 		return err
 	}
 	base := NewSourceReconciler(mgr.GetClient(), mgr.GetEventRecorderFor("source-controller"), store, "source-controller") //nolint:staticcheck
+	base.Metrics = manager.Metrics(mgr, sourcev1.SourceFinalizer)
 	opts := controller.Options{MaxConcurrentReconciles: 4}
 	if err := (&GitRepositoryReconciler{SourceReconciler: base}).SetupWithManager(ctx, mgr, opts); err != nil {
 		return err
