@@ -15,13 +15,22 @@ SPDX-License-Identifier: Apache-2.0
 package setup
 
 import (
+	"context"
+	"fmt"
+
+	runtimectrl "github.com/fluxcd/pkg/runtime/controller"
+	"github.com/spf13/pflag"
 	"k8s.io/apimachinery/pkg/runtime"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrlcontroller "sigs.k8s.io/controller-runtime/pkg/controller"
 
 	kustomizev1 "github.com/tide-gitops/tide/api/kustomize/v1"
 	kustomizev1beta2 "github.com/tide-gitops/tide/api/kustomize/v1beta2"
 	sourcev1 "github.com/tide-gitops/tide/api/source/v1"
 	"github.com/tide-gitops/tide/internal/manager"
+	"github.com/tide-gitops/tide/kustomize-controller/internal/build"
+	"github.com/tide-gitops/tide/kustomize-controller/internal/controller"
 )
 
 // Name is the controller's name: its field manager, leader election lease and event source.
@@ -30,16 +39,43 @@ const Name = "kustomize-controller"
 // +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 // +kubebuilder:rbac:groups=coordination.k8s.io,resources=leases,verbs=get;list;watch;create;update;patch;delete,namespace=flux-system
-// +kubebuilder:rbac:groups=kustomize.toolkit.fluxcd.io,resources=kustomizations,verbs=get;list;watch;create;update;patch;delete
-// +kubebuilder:rbac:groups=kustomize.toolkit.fluxcd.io,resources=kustomizations/status,verbs=get;update;patch
-// +kubebuilder:rbac:groups=kustomize.toolkit.fluxcd.io,resources=kustomizations/finalizers,verbs=update
-// +kubebuilder:rbac:groups=source.toolkit.fluxcd.io,resources=gitrepositories;ocirepositories;buckets,verbs=get;list;watch
-// +kubebuilder:rbac:groups="",resources=secrets;configmaps,verbs=get;list;watch
-// +kubebuilder:rbac:groups="",resources=serviceaccounts,verbs=get;list;watch;impersonate
 
-// Spec returns the kustomize-controller's description for manager.Main.
+// Options are the kustomize-controller's own flags.
+type Options struct {
+	// NoRemoteBases refuses kustomize remote bases and resources (Flux's default).
+	NoRemoteBases bool
+	// DefaultServiceAccount is impersonated by Kustomizations without spec.serviceAccountName.
+	DefaultServiceAccount string
+	// BuildCacheSize is how many builds are kept in memory, keyed by artifact digest, path and spec; 0
+	// disables the cache.
+	BuildCacheSize int
+}
+
+// buildCacheMaxObjects bounds the objects held by the build cache in all.
+const buildCacheMaxObjects = 200_000
+
+// BindFlags registers the kustomize-controller's flags.
+func (o *Options) BindFlags(fs *pflag.FlagSet) {
+	fs.BoolVar(&o.NoRemoteBases, "no-remote-bases", true,
+		"Refuse remote bases and resources in kustomizations: only files in the source artifact are used.")
+	fs.StringVar(&o.DefaultServiceAccount, "default-service-account", "",
+		"The service account impersonated by Kustomizations that do not set spec.serviceAccountName.")
+	fs.IntVar(&o.BuildCacheSize, "kustomize-build-cache-size", 2000,
+		"How many kustomize builds to keep in memory, keyed by artifact digest, path and spec; 0 disables the cache.")
+}
+
+// Spec returns the kustomize-controller's description for manager.Main, with its flags bound to a new Options.
 func Spec() manager.Spec {
+	return SpecWithOptions(&Options{NoRemoteBases: true, BuildCacheSize: 2000})
+}
+
+// SpecWithOptions is Spec with the caller's Options (tide dev sets them without flags).
+func SpecWithOptions(o *Options) manager.Spec {
 	return manager.Spec{
+		BindFlags: o.BindFlags,
+		Setup: func(ctx context.Context, mgr ctrl.Manager, opts *manager.Options) error {
+			return setupReconciler(ctx, mgr, opts, o)
+		},
 		Name: Name,
 		AddToScheme: []func(*runtime.Scheme) error{
 			kustomizev1.AddToScheme,
@@ -50,4 +86,33 @@ func Spec() manager.Spec {
 			&kustomizev1.Kustomization{},
 		},
 	}
+}
+
+func setupReconciler(ctx context.Context, mgr ctrl.Manager, opts *manager.Options, o *Options) error {
+	var cache *build.Cache
+	if o.BuildCacheSize > 0 {
+		cache = build.NewCache(o.BuildCacheSize, buildCacheMaxObjects)
+	}
+	r := &controller.KustomizationReconciler{
+		Client:                mgr.GetClient(),
+		APIReader:             mgr.GetAPIReader(),
+		Config:                mgr.GetConfig(),
+		Mapper:                mgr.GetRESTMapper(),
+		Scheme:                mgr.GetScheme(),
+		EventRecorder:         mgr.GetEventRecorderFor(Name), //nolint:staticcheck // core/v1 events, as Flux's tools read them
+		ControllerName:        Name,
+		BuildCache:            cache,
+		AllowRemoteBases:      !o.NoRemoteBases,
+		DefaultServiceAccount: o.DefaultServiceAccount,
+		NoCrossNamespaceRefs:  opts.ACL.NoCrossNamespaceRefs,
+		RequeueDependency:     opts.RequeueDependency,
+	}
+	copts := ctrlcontroller.Options{
+		MaxConcurrentReconciles: opts.Concurrent,
+		RateLimiter:             runtimectrl.GetRateLimiter(opts.RateLimiter),
+	}
+	if err := r.SetupWithManager(ctx, mgr, copts); err != nil {
+		return fmt.Errorf("setting up the Kustomization controller: %w", err)
+	}
+	return nil
 }

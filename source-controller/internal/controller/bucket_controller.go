@@ -30,12 +30,12 @@ import (
 // maxSourceIgnoreSize bounds the .sourceignore object read from a bucket.
 const maxSourceIgnoreSize = 1 << 20
 
-// BucketReconciler turns the objects of an S3-compatible bucket (under a prefix) into artifacts.
-//
 // +kubebuilder:rbac:groups=source.toolkit.fluxcd.io,resources=buckets,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=source.toolkit.fluxcd.io,resources=buckets/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=source.toolkit.fluxcd.io,resources=buckets/finalizers,verbs=update
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
+
+// BucketReconciler turns the objects of an S3-compatible bucket (under a prefix) into artifacts.
 type BucketReconciler struct {
 	SourceReconciler
 }

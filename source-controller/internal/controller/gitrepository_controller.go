@@ -33,12 +33,12 @@ import (
 // includeIndexKey indexes GitRepositories by the names of the GitRepositories they include.
 const includeIndexKey = ".spec.include.repository.name"
 
-// GitRepositoryReconciler turns the revisions of Git repositories into artifacts.
-//
 // +kubebuilder:rbac:groups=source.toolkit.fluxcd.io,resources=gitrepositories,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=source.toolkit.fluxcd.io,resources=gitrepositories/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=source.toolkit.fluxcd.io,resources=gitrepositories/finalizers,verbs=update
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
+
+// GitRepositoryReconciler turns the revisions of Git repositories into artifacts.
 type GitRepositoryReconciler struct {
 	SourceReconciler
 }

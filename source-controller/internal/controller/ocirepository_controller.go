@@ -32,12 +32,12 @@ import (
 // VerificationNotSupportedReason says that spec.verify asks for a signature check tide cannot do yet.
 const VerificationNotSupportedReason = "VerificationNotSupported"
 
-// OCIRepositoryReconciler turns OCI artifacts into source artifacts.
-//
 // +kubebuilder:rbac:groups=source.toolkit.fluxcd.io,resources=ocirepositories,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=source.toolkit.fluxcd.io,resources=ocirepositories/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=source.toolkit.fluxcd.io,resources=ocirepositories/finalizers,verbs=update
 // +kubebuilder:rbac:groups="",resources=secrets;serviceaccounts,verbs=get;list;watch
+
+// OCIRepositoryReconciler turns OCI artifacts into source artifacts.
 type OCIRepositoryReconciler struct {
 	SourceReconciler
 }

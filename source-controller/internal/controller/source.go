@@ -12,7 +12,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/fluxcd/pkg/apis/meta"
@@ -20,7 +19,6 @@ import (
 	runtimectrl "github.com/fluxcd/pkg/runtime/controller"
 	"github.com/fluxcd/pkg/runtime/jitter"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/types"
 	kuberecorder "k8s.io/client-go/tools/record"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -28,6 +26,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	sourcev1 "github.com/tide-gitops/tide/api/source/v1"
+	"github.com/tide-gitops/tide/internal/reconcile"
 	"github.com/tide-gitops/tide/source-controller/internal/storage"
 )
 
@@ -171,38 +170,10 @@ func (r *SourceReconciler) finishReconcile(ctx context.Context, obj sourceObject
 	base client.Object, readyMessage string, stepErr error) (ctrl.Result, error) {
 	result, retErr := r.summarize(obj, readyMessage, stepErr)
 	*observedGeneration = obj.GetGeneration()
-	if err := r.persist(ctx, obj, base); err != nil {
+	if err := reconcile.Persist(ctx, r.Client, obj, base, r.ControllerName); err != nil {
 		retErr = errors.Join(retErr, client.IgnoreNotFound(err))
 	}
 	return result, retErr
-}
-
-// persist writes what the reconcile changed, as merge patches against the object as fetched: the finalizer when
-// it was added, then the whole status change in one request, so a reader never sees Ready next to the artifact
-// of another revision. Nothing is written when nothing changed. The source reconcilers are the only writers of
-// their kinds' status, so the status patch needs no optimistic lock.
-func (r *SourceReconciler) persist(ctx context.Context, obj, base client.Object) error {
-	owner := client.FieldOwner(r.ControllerName)
-	if !slices.Equal(base.GetFinalizers(), obj.GetFinalizers()) {
-		if err := r.Patch(ctx, obj.DeepCopyObject().(client.Object), client.MergeFrom(base), owner); err != nil {
-			return fmt.Errorf("adding finalizer: %w", err)
-		}
-	}
-	// Diff the status alone: the same object with the fetched metadata.
-	statusOnly := obj.DeepCopyObject().(client.Object)
-	statusOnly.SetFinalizers(base.GetFinalizers())
-	patch := client.MergeFrom(base)
-	data, err := patch.Data(statusOnly)
-	if err != nil {
-		return fmt.Errorf("computing status patch: %w", err)
-	}
-	if string(data) == "{}" {
-		return nil
-	}
-	if err := r.Status().Patch(ctx, statusOnly, client.RawPatch(types.MergePatchType, data), owner); err != nil {
-		return fmt.Errorf("patching status: %w", err)
-	}
-	return nil
 }
 
 // summarize sets Ready, Reconciling and Stalled from the outcome of the reconcile, following kstatus.

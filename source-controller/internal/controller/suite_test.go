@@ -8,7 +8,6 @@ package controller
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"os"
 	"testing"
@@ -72,21 +71,14 @@ func startControllers(ctx context.Context, e *testenv.Env) error {
 	if err := (&BucketReconciler{SourceReconciler: base}).SetupWithManager(mgr, opts); err != nil {
 		return err
 	}
-	// The manager and the artifact server run until the environment stops.
-	runCtx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { _ = store.Serve(runCtx, addr) }()
-	go func() {
-		defer close(done)
-		if err := mgr.Start(runCtx); err != nil {
-			fmt.Fprintln(os.Stderr, "manager:", err)
-		}
-	}()
+	// The artifact server and the manager run until the environment stops.
+	serveCtx, stopServing := context.WithCancel(context.Background())
+	go func() { _ = store.Serve(serveCtx, addr) }()
 	e.OnStop(func() {
-		cancel()
-		<-done
+		stopServing()
 		_ = os.RemoveAll(dir)
 	})
+	e.RunManager(mgr)
 	return nil
 }
 
@@ -109,40 +101,6 @@ func newNamespace(t *testing.T) string {
 	return ns.Name
 }
 
-func testContext(t *testing.T, d time.Duration) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	t.Cleanup(cancel)
-	return ctx
-}
-
-// waitFor polls obj until cond holds, failing the test with the object's conditions after the timeout.
-func waitFor[T interface {
-	client.Object
-	conditions.Getter
-}](t *testing.T, obj T, timeout time.Duration, what string, cond func(T) bool) {
-	t.Helper()
-	ctx := testContext(t, timeout)
-	for {
-		err := env.Client.Get(ctx, client.ObjectKeyFromObject(obj), obj)
-		if err == nil && cond(obj) {
-			return
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("%s: not reached within %s (last error %v); conditions: %s", what, timeout, err, describeConditions(obj))
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-}
-
-func describeConditions(obj conditions.Getter) string {
-	s := ""
-	for _, c := range obj.GetConditions() {
-		s += fmt.Sprintf("\n  %s=%s %s: %s", c.Type, c.Status, c.Reason, c.Message)
-	}
-	return s
-}
-
 // readyAt reports whether the object is Ready for its current generation.
 func readyAt(obj interface {
 	client.Object
@@ -157,19 +115,21 @@ func failedWith(obj conditions.Getter, reason string) bool {
 	return c != nil && c.Status == metav1.ConditionFalse && c.Reason == reason
 }
 
+func testContext(t *testing.T, d time.Duration) context.Context { return testenv.Context(t, d) }
+
+func describeConditions(obj conditions.Getter) string { return testenv.DescribeConditions(obj) }
+
+// waitFor polls obj until cond holds, failing the test with the object's conditions after the timeout.
+func waitFor[T interface {
+	client.Object
+	conditions.Getter
+}](t *testing.T, obj T, timeout time.Duration, what string, cond func(T) bool) {
+	t.Helper()
+	testenv.WaitFor(t, env.Client, obj, timeout, what, cond)
+}
+
 // requestReconcile sets reconcile.fluxcd.io/requestedAt and returns the token.
 func requestReconcile(t *testing.T, obj client.Object) string {
 	t.Helper()
-	token := time.Now().Format(time.RFC3339Nano)
-	base := obj.DeepCopyObject().(client.Object)
-	ann := obj.GetAnnotations()
-	if ann == nil {
-		ann = map[string]string{}
-	}
-	ann[meta.ReconcileRequestAnnotation] = token
-	obj.SetAnnotations(ann)
-	if err := env.Client.Patch(context.Background(), obj, client.MergeFrom(base)); err != nil {
-		t.Fatal(err)
-	}
-	return token
+	return testenv.RequestReconcile(t, env.Client, obj)
 }

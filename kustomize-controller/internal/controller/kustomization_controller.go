@@ -1,0 +1,230 @@
+/*
+Copyright 2026 The tide authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
+// Package controller holds the kustomize-controller's reconciler: it builds a Kustomization from its source's
+// artifact, applies the result with server-side apply, prunes what left it and checks its health.
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/fluxcd/pkg/apis/meta"
+	"github.com/fluxcd/pkg/runtime/conditions"
+	"github.com/fluxcd/pkg/runtime/jitter"
+	"github.com/fluxcd/pkg/runtime/predicates"
+	corev1 "k8s.io/api/core/v1"
+	apimeta "k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/rest"
+	kuberecorder "k8s.io/client-go/tools/record"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+
+	kustomizev1 "github.com/tide-gitops/tide/api/kustomize/v1"
+	sourcev1 "github.com/tide-gitops/tide/api/source/v1"
+	"github.com/tide-gitops/tide/internal/reconcile"
+	"github.com/tide-gitops/tide/kustomize-controller/internal/build"
+)
+
+// sourceIndexKey indexes Kustomizations by their source, as "<Kind>/<namespace>/<name>".
+const sourceIndexKey = ".spec.sourceRef"
+
+// The reconciler's RBAC: Kustomizations, their sources, substitution variables and impersonation.
+// +kubebuilder:rbac:groups=kustomize.toolkit.fluxcd.io,resources=kustomizations,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=kustomize.toolkit.fluxcd.io,resources=kustomizations/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=kustomize.toolkit.fluxcd.io,resources=kustomizations/finalizers,verbs=update
+// +kubebuilder:rbac:groups=source.toolkit.fluxcd.io,resources=gitrepositories;ocirepositories;buckets,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=secrets;configmaps,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=serviceaccounts,verbs=get;list;watch;impersonate
+
+// KustomizationReconciler reconciles Kustomizations: dependencies, source artifact, build, server-side
+// apply, prune, health checks, then one status write.
+type KustomizationReconciler struct {
+	// Client reads Kustomizations and sources from the manager's cache and writes their status.
+	client.Client
+	// APIReader reads ConfigMaps and Secrets of substituteFrom without caching them.
+	APIReader client.Reader
+	// Config is the controller's REST config; applies use it, impersonating a service account when set.
+	Config *rest.Config
+	// Mapper maps kinds to resources for the apply clients.
+	Mapper apimeta.RESTMapper
+	// Scheme is the scheme of the apply clients.
+	Scheme *runtime.Scheme
+	// EventRecorder emits the Kustomizations' events.
+	EventRecorder kuberecorder.EventRecorder
+	// ControllerName is the field owner of status writes.
+	ControllerName string
+	// HTTPClient downloads artifacts; nil means a client with a five-minute timeout.
+	HTTPClient *http.Client
+	// BuildCache keeps builds by artifact digest; nil disables caching.
+	BuildCache *build.Cache
+
+	// AllowRemoteBases lets kustomize fetch remote bases (--no-remote-bases=false).
+	AllowRemoteBases bool
+	// DefaultServiceAccount is impersonated when spec.serviceAccountName is empty (--default-service-account).
+	DefaultServiceAccount string
+	// NoCrossNamespaceRefs refuses sources in another namespace (--no-cross-namespace-refs).
+	NoCrossNamespaceRefs bool
+	// StrictSubstitution fails a build on a variable with no value and no default.
+	StrictSubstitution bool
+	// RequeueDependency is how long to wait before retrying when a dependency is not ready.
+	RequeueDependency time.Duration
+
+	clientsMu sync.Mutex
+	clients   map[string]client.Client
+}
+
+// SetupWithManager registers the reconciler. Kustomizations are reconciled on spec changes, on
+// reconcile.fluxcd.io/requestedAt, every interval, and when their source gets a new artifact revision.
+func (r *KustomizationReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager, opts controller.Options) error {
+	if err := mgr.GetFieldIndexer().IndexField(ctx, &kustomizev1.Kustomization{}, sourceIndexKey, sourceIndexValue); err != nil {
+		return fmt.Errorf("indexing Kustomizations by source: %w", err)
+	}
+	changed := builder.WithPredicates(artifactRevisionChanged{})
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&kustomizev1.Kustomization{}, builder.WithPredicates(
+			predicate.Or(predicate.GenerationChangedPredicate{}, predicates.ReconcileRequestedPredicate{}))).
+		Watches(&sourcev1.GitRepository{}, handler.EnqueueRequestsFromMapFunc(r.requestsForSource(sourcev1.GitRepositoryKind)), changed).
+		Watches(&sourcev1.OCIRepository{}, handler.EnqueueRequestsFromMapFunc(r.requestsForSource(sourcev1.OCIRepositoryKind)), changed).
+		Watches(&sourcev1.Bucket{}, handler.EnqueueRequestsFromMapFunc(r.requestsForSource(sourcev1.BucketKind)), changed).
+		WithOptions(opts).
+		Complete(r)
+}
+
+// Reconcile fetches the Kustomization, handles deletion and suspension, then runs the steps in order; the
+// status is written once, at the end, whatever the outcome.
+func (r *KustomizationReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	obj := &kustomizev1.Kustomization{}
+	if err := r.Get(ctx, req.NamespacedName, obj); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !obj.GetDeletionTimestamp().IsZero() {
+		return r.reconcileDelete(ctx, obj)
+	}
+	if obj.Spec.Suspend {
+		log.FromContext(ctx).V(1).Info("reconciliation is suspended")
+		return ctrl.Result{}, nil
+	}
+	base := obj.DeepCopy()
+	controllerutil.AddFinalizer(obj, kustomizev1.KustomizationFinalizer)
+	if v, ok := meta.ReconcileAnnotationValue(obj.GetAnnotations()); ok {
+		obj.Status.SetLastHandledReconcileRequest(v)
+	}
+	msg, err := r.reconcile(ctx, obj)
+	result := r.summarize(obj, msg, err)
+	obj.Status.ObservedGeneration = obj.GetGeneration()
+	if perr := reconcile.Persist(ctx, r.Client, obj, base, r.ControllerName); perr != nil {
+		return result, client.IgnoreNotFound(perr)
+	}
+	return result, nil
+}
+
+// stepError is a failed reconcile step: the Ready reason, and whether retrying can help before the spec
+// changes (stalled) or when to retry (requeueAfter, zero for the retry interval).
+type stepError struct {
+	reason       string
+	err          error
+	stalled      bool
+	requeueAfter time.Duration
+}
+
+func (e *stepError) Error() string { return e.err.Error() }
+func (e *stepError) Unwrap() error { return e.err }
+
+// failed returns a step error that is retried after the retry interval.
+func failed(reason string, err error) *stepError { return &stepError{reason: reason, err: err} }
+
+// stalledError returns a step error that is not retried until the spec changes.
+func stalledError(reason string, err error) *stepError {
+	return &stepError{reason: reason, err: err, stalled: true}
+}
+
+// summarize sets Ready, Reconciling and Stalled from the outcome, following kstatus, emits a warning event
+// for a failure and returns when to reconcile next. Failures are retried by requeueing, not by returning an
+// error, so the retry interval is honoured instead of the rate limiter's backoff.
+func (r *KustomizationReconciler) summarize(obj *kustomizev1.Kustomization, readyMessage string, err error) ctrl.Result {
+	if err == nil {
+		conditions.Delete(obj, meta.ReconcilingCondition)
+		conditions.Delete(obj, meta.StalledCondition)
+		conditions.MarkTrue(obj, meta.ReadyCondition, meta.ReconciliationSucceededReason, "%s", readyMessage)
+		return ctrl.Result{RequeueAfter: jitter.JitteredIntervalDuration(obj.GetRequeueAfter())}
+	}
+	var se *stepError
+	if !errors.As(err, &se) {
+		se = failed(meta.ReconciliationFailedReason, err)
+	}
+	msg := truncate(se.err.Error())
+	conditions.MarkFalse(obj, meta.ReadyCondition, se.reason, "%s", msg)
+	r.EventRecorder.AnnotatedEventf(obj, revisionAnnotations(obj), corev1.EventTypeWarning, se.reason, "%s", msg)
+	if se.stalled {
+		conditions.Delete(obj, meta.ReconcilingCondition)
+		conditions.MarkStalled(obj, se.reason, "%s", msg)
+		return ctrl.Result{}
+	}
+	conditions.Delete(obj, meta.StalledCondition)
+	conditions.MarkReconciling(obj, meta.ProgressingWithRetryReason, "%s", msg)
+	if se.requeueAfter > 0 {
+		return ctrl.Result{RequeueAfter: se.requeueAfter}
+	}
+	return ctrl.Result{RequeueAfter: obj.GetRetryInterval()}
+}
+
+// truncate bounds a condition message to what the CRD accepts.
+func truncate(msg string) string {
+	if len(msg) > kustomizev1.MaxConditionMessageLength {
+		return msg[:kustomizev1.MaxConditionMessageLength-3] + "..."
+	}
+	return msg
+}
+
+// revisionAnnotations are the event annotations naming the revision being reconciled, as Flux sets them.
+func revisionAnnotations(obj *kustomizev1.Kustomization) map[string]string {
+	if obj.Status.LastAttemptedRevision == "" {
+		return nil
+	}
+	return map[string]string{kustomizev1.GroupVersion.Group + "/revision": obj.Status.LastAttemptedRevision}
+}
+
+// reconcileDelete prunes the inventory when spec.prune is set and the deletion policy is not Orphan, then
+// removes the finalizer. A failed prune keeps the finalizer and is retried.
+func (r *KustomizationReconciler) reconcileDelete(ctx context.Context, obj *kustomizev1.Kustomization) (ctrl.Result, error) {
+	if !controllerutil.ContainsFinalizer(obj, kustomizev1.KustomizationFinalizer) {
+		return ctrl.Result{}, nil
+	}
+	inv := obj.Status.Inventory
+	if obj.Spec.Prune && obj.GetDeletionPolicy() != kustomizev1.DeletionPolicyOrphan && obj.Spec.KubeConfig == nil &&
+		inv != nil && len(inv.Entries) > 0 {
+		m, err := r.applyManager(obj)
+		if err != nil {
+			return ctrl.Result{}, err
+		}
+		cs, err := m.Prune(ctx, inv.Entries, pruneOptions())
+		if err != nil {
+			r.EventRecorder.Event(obj, corev1.EventTypeWarning, meta.PruneFailedReason, err.Error())
+			return ctrl.Result{}, fmt.Errorf("pruning the objects of %s: %w", client.ObjectKeyFromObject(obj), err)
+		}
+		if msg := changeSummary(cs); msg != "" {
+			r.EventRecorder.Event(obj, corev1.EventTypeNormal, "Pruned", msg)
+		}
+	}
+	base := obj.DeepCopy()
+	controllerutil.RemoveFinalizer(obj, kustomizev1.KustomizationFinalizer)
+	if err := r.Patch(ctx, obj, client.MergeFrom(base)); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	return ctrl.Result{}, nil
+}

@@ -1,0 +1,327 @@
+/*
+Copyright 2026 The tide authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/fluxcd/cli-utils/pkg/object"
+	"github.com/fluxcd/pkg/apis/meta"
+	"github.com/fluxcd/pkg/runtime/conditions"
+	"github.com/fluxcd/pkg/ssa"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	kustomizev1 "github.com/tide-gitops/tide/api/kustomize/v1"
+	sourcev1 "github.com/tide-gitops/tide/api/source/v1"
+	"github.com/tide-gitops/tide/internal/artifact"
+	"github.com/tide-gitops/tide/kustomize-controller/internal/apply"
+	"github.com/tide-gitops/tide/kustomize-controller/internal/build"
+)
+
+// originRevisionKey is the artifact metadata key holding the revision the artifact was built from (set on
+// OCI artifacts pushed by flux push artifact).
+const originRevisionKey = "org.opencontainers.image.revision"
+
+// defaultHTTPClient downloads artifacts when the reconciler has no client of its own.
+var defaultHTTPClient = &http.Client{Timeout: 5 * time.Minute}
+
+// reconcile runs the steps of one reconcile in order and returns the Ready message. A failed step returns a
+// *stepError; nothing after it runs, so a failed build or apply never prunes and never replaces the inventory.
+func (r *KustomizationReconciler) reconcile(ctx context.Context, obj *kustomizev1.Kustomization) (string, error) {
+	if err := r.checkDependencies(ctx, obj); err != nil {
+		return "", err
+	}
+	art, err := r.sourceArtifact(ctx, obj)
+	if err != nil {
+		return "", err
+	}
+	obj.Status.LastAttemptedRevision = art.Revision
+	if obj.Spec.KubeConfig != nil {
+		return "", stalledError(meta.ReconciliationFailedReason, errors.New(
+			"spec.kubeConfig: remote clusters are not supported yet; nothing was applied"))
+	}
+	objs, err := r.buildArtifact(ctx, obj, art)
+	if err != nil {
+		return "", err
+	}
+	m, err := r.applyManager(obj)
+	if err != nil {
+		return "", err
+	}
+	if err := r.applyAndPrune(ctx, obj, m, objs, art.Revision); err != nil {
+		return "", err
+	}
+	if err := r.checkHealth(ctx, obj, m); err != nil {
+		return "", err
+	}
+	obj.Status.LastAppliedRevision = art.Revision
+	obj.Status.LastAppliedOriginRevision = art.Metadata[originRevisionKey]
+	return fmt.Sprintf("Applied revision: %s", art.Revision), nil
+}
+
+// checkDependencies requires every Kustomization of spec.dependsOn to be Ready for its current generation.
+func (r *KustomizationReconciler) checkDependencies(ctx context.Context, obj *kustomizev1.Kustomization) error {
+	for _, dep := range obj.Spec.DependsOn {
+		key := types.NamespacedName{Namespace: dep.Namespace, Name: dep.Name}
+		if key.Namespace == "" {
+			key.Namespace = obj.Namespace
+		}
+		var reason string
+		d := &kustomizev1.Kustomization{}
+		switch err := r.Get(ctx, key, d); {
+		case apierrors.IsNotFound(err):
+			reason = "not found"
+		case err != nil:
+			reason = err.Error()
+		case d.Generation != d.Status.ObservedGeneration:
+			reason = "not reconciled for its current generation yet"
+		case !conditions.IsReady(d):
+			reason = "not ready"
+		}
+		if reason != "" {
+			return &stepError{reason: meta.DependencyNotReadyReason, requeueAfter: r.RequeueDependency,
+				err: fmt.Errorf("dependency '%s' is %s; retrying in %s", key, reason, r.RequeueDependency)}
+		}
+	}
+	return nil
+}
+
+// sourceArtifact returns the artifact of spec.sourceRef, refusing a cross-namespace reference when they are
+// disabled. A missing source or a source without artifact is retried.
+func (r *KustomizationReconciler) sourceArtifact(ctx context.Context, obj *kustomizev1.Kustomization) (*meta.Artifact, error) {
+	ref := obj.Spec.SourceRef
+	ns := ref.Namespace
+	if ns == "" {
+		ns = obj.Namespace
+	}
+	if r.NoCrossNamespaceRefs && ns != obj.Namespace {
+		return nil, stalledError(kustomizev1.AccessDeniedReason, fmt.Errorf(
+			"cannot access %s/%s/%s: cross-namespace references are disabled (--no-cross-namespace-refs)", ref.Kind, ns, ref.Name))
+	}
+	var src interface {
+		client.Object
+		GetArtifact() *meta.Artifact
+	}
+	switch ref.Kind {
+	case sourcev1.GitRepositoryKind:
+		src = &sourcev1.GitRepository{}
+	case sourcev1.OCIRepositoryKind:
+		src = &sourcev1.OCIRepository{}
+	case sourcev1.BucketKind:
+		src = &sourcev1.Bucket{}
+	default:
+		return nil, stalledError(meta.ArtifactFailedReason, fmt.Errorf(
+			"spec.sourceRef.kind %q is not supported: use GitRepository, OCIRepository or Bucket", ref.Kind))
+	}
+	name := fmt.Sprintf("%s/%s/%s", ref.Kind, ns, ref.Name)
+	if err := r.Get(ctx, types.NamespacedName{Namespace: ns, Name: ref.Name}, src); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, failed(meta.ArtifactFailedReason, fmt.Errorf("source '%s' not found", name))
+		}
+		return nil, failed(meta.ArtifactFailedReason, fmt.Errorf("reading source '%s': %w", name, err))
+	}
+	art := src.GetArtifact()
+	if art == nil || art.URL == "" {
+		return nil, failed(meta.ArtifactFailedReason, fmt.Errorf("source '%s' is not ready: it has no artifact yet", name))
+	}
+	return art.DeepCopy(), nil
+}
+
+// buildArtifact downloads and verifies the artifact into a temporary directory, reads the substitution
+// variables and builds spec.path.
+func (r *KustomizationReconciler) buildArtifact(ctx context.Context, obj *kustomizev1.Kustomization, art *meta.Artifact) ([]*unstructured.Unstructured, error) {
+	tmp, err := os.MkdirTemp("", "kustomization-")
+	if err != nil {
+		return nil, failed(meta.ArtifactFailedReason, fmt.Errorf("creating a temporary directory: %w", err))
+	}
+	defer os.RemoveAll(tmp)
+	dir := filepath.Join(tmp, "source")
+	hc := r.HTTPClient
+	if hc == nil {
+		hc = defaultHTTPClient
+	}
+	if err := artifact.Fetch(ctx, hc, art.URL, art.Digest, dir, artifact.FetchOptions{}); err != nil {
+		var mismatch *artifact.DigestMismatchError
+		if errors.As(err, &mismatch) {
+			return nil, failed(meta.ArtifactFailedReason, fmt.Errorf(
+				"artifact of revision '%s' refused: its digest %s does not match %s from the source's status",
+				art.Revision, mismatch.Got, mismatch.Want))
+		}
+		return nil, failed(meta.ArtifactFailedReason, fmt.Errorf("fetching the artifact of revision '%s': %w", art.Revision, err))
+	}
+	vars, err := r.substitutionVars(ctx, obj)
+	if err != nil {
+		return nil, failed(meta.BuildFailedReason, err)
+	}
+	objs, err := build.Build(ctx, dir, &obj.Spec, build.Options{
+		AllowRemoteBases:   r.AllowRemoteBases,
+		ArtifactDigest:     art.Digest,
+		Cache:              r.BuildCache,
+		Vars:               vars,
+		StrictSubstitution: r.StrictSubstitution,
+	})
+	if err != nil {
+		return nil, failed(meta.BuildFailedReason, err)
+	}
+	return objs, nil
+}
+
+// substitutionVars reads spec.postBuild.substituteFrom (optional sources may be missing) and merges them with
+// spec.postBuild.substitute.
+func (r *KustomizationReconciler) substitutionVars(ctx context.Context, obj *kustomizev1.Kustomization) (map[string]string, error) {
+	pb := obj.Spec.PostBuild
+	if pb == nil {
+		return nil, nil
+	}
+	sources := make([]map[string]string, 0, len(pb.SubstituteFrom))
+	for _, ref := range pb.SubstituteFrom {
+		key := types.NamespacedName{Namespace: obj.Namespace, Name: ref.Name}
+		var (
+			data map[string]string
+			err  error
+		)
+		switch ref.Kind {
+		case "ConfigMap":
+			cm := &corev1.ConfigMap{}
+			if err = r.APIReader.Get(ctx, key, cm); err == nil {
+				data = build.VarsFromConfigMap(cm)
+			}
+		case "Secret":
+			s := &corev1.Secret{}
+			if err = r.APIReader.Get(ctx, key, s); err == nil {
+				data = build.VarsFromSecret(s)
+			}
+		default:
+			return nil, fmt.Errorf("postBuild.substituteFrom: kind %q is not supported: use ConfigMap or Secret", ref.Kind)
+		}
+		if apierrors.IsNotFound(err) && ref.Optional {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("postBuild.substituteFrom: reading %s '%s': %w", ref.Kind, key, err)
+		}
+		sources = append(sources, data)
+	}
+	return build.MergeVars(sources, pb.Substitute), nil
+}
+
+// applyAndPrune applies the objects, prunes what left the inventory (spec.prune), records the new inventory
+// and emits one event listing what changed.
+func (r *KustomizationReconciler) applyAndPrune(ctx context.Context, obj *kustomizev1.Kustomization, m *apply.Manager,
+	objs []*unstructured.Unstructured, revision string) error {
+	cs, err := m.Apply(ctx, objs, apply.ApplyOptions{
+		Force:         obj.Spec.Force,
+		SkipUnchanged: true,
+		WaitTimeout:   r.healthTimeout(obj),
+	})
+	if err != nil {
+		return failed(meta.ReconciliationFailedReason, err)
+	}
+	inv := apply.InventoryFromChangeSet(cs)
+	if obj.Spec.Prune {
+		pruned, err := m.Prune(ctx, apply.Diff(obj.Status.Inventory, inv), pruneOptions())
+		if err != nil {
+			// The applied objects are in place: keep them in the inventory with those not yet pruned.
+			obj.Status.Inventory = mergeInventories(inv, obj.Status.Inventory)
+			return failed(meta.PruneFailedReason, err)
+		}
+		cs.Append(pruned.Entries)
+	}
+	obj.Status.Inventory = inv
+	if msg := changeSummary(cs); msg != "" {
+		r.EventRecorder.AnnotatedEventf(obj, map[string]string{kustomizev1.GroupVersion.Group + "/revision": revision},
+			corev1.EventTypeNormal, meta.ReconciliationSucceededReason, "%s", msg)
+	}
+	return nil
+}
+
+// mergeInventories returns the entries of a followed by those of b not in a.
+func mergeInventories(a, b *kustomizev1.ResourceInventory) *kustomizev1.ResourceInventory {
+	out := &kustomizev1.ResourceInventory{Entries: append([]kustomizev1.ResourceRef{}, a.Entries...)}
+	out.Entries = append(out.Entries, apply.Diff(b, a)...)
+	return out
+}
+
+// pruneOptions are the options of every prune.
+func pruneOptions() apply.PruneOptions { return apply.PruneOptions{} }
+
+// changeSummary lists the entries that changed something, one per line ("ConfigMap/ns/x configured"), or ""
+// when nothing changed.
+func changeSummary(cs *ssa.ChangeSet) string {
+	if cs == nil {
+		return ""
+	}
+	var lines []string
+	for _, e := range cs.Entries {
+		switch e.Action {
+		case ssa.CreatedAction, ssa.ConfiguredAction, ssa.DeletedAction:
+			lines = append(lines, e.String())
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// healthTimeout is spec.timeout, or the interval when it is not set.
+func (r *KustomizationReconciler) healthTimeout(obj *kustomizev1.Kustomization) time.Duration {
+	if obj.Spec.Timeout != nil && obj.Spec.Timeout.Duration > 0 {
+		return obj.Spec.Timeout.Duration
+	}
+	return obj.Spec.Interval.Duration
+}
+
+// checkHealth waits for every object of the inventory (spec.wait) or for spec.healthChecks, and records the
+// Healthy condition. Without either, Healthy is removed.
+func (r *KustomizationReconciler) checkHealth(ctx context.Context, obj *kustomizev1.Kustomization, m *apply.Manager) error {
+	var set object.ObjMetadataSet
+	switch {
+	case obj.Spec.Wait:
+		s, err := apply.ToObjMetadataSet(obj.Status.Inventory)
+		if err != nil {
+			return failed(meta.HealthCheckFailedReason, err)
+		}
+		set = s
+	case len(obj.Spec.HealthChecks) > 0:
+		set = healthCheckSet(obj.Spec.HealthChecks)
+	default:
+		conditions.Delete(obj, meta.HealthyCondition)
+		return nil
+	}
+	unhealthy, err := m.WaitForHealthy(ctx, set, r.healthTimeout(obj))
+	if err == nil {
+		err = apply.HealthError(unhealthy)
+	}
+	if err != nil {
+		msg := fmt.Sprintf("health check failed after %s: %s", r.healthTimeout(obj), err)
+		conditions.MarkFalse(obj, meta.HealthyCondition, meta.HealthCheckFailedReason, "%s", truncate(msg))
+		return failed(meta.HealthCheckFailedReason, errors.New(msg))
+	}
+	conditions.MarkTrue(obj, meta.HealthyCondition, meta.SucceededReason, "Health check passed")
+	return nil
+}
+
+// healthCheckSet converts spec.healthChecks to object identities.
+func healthCheckSet(checks []meta.NamespacedObjectKindReference) object.ObjMetadataSet {
+	set := make(object.ObjMetadataSet, 0, len(checks))
+	for _, c := range checks {
+		gv, _ := schema.ParseGroupVersion(c.APIVersion)
+		set = append(set, object.ObjMetadata{Namespace: c.Namespace, Name: c.Name,
+			GroupKind: schema.GroupKind{Group: gv.Group, Kind: c.Kind}})
+	}
+	return set
+}
