@@ -96,6 +96,9 @@ func TestControllerRBAC(t *testing.T) {
 			subjects = append(subjects, "system:serviceaccount:flux-system:"+c)
 		}
 		for _, user := range subjects {
+			// The authorizer reads bindings from an informer: wait until this subject's binding is in effect.
+			own := kindsByController[c][0]
+			waitAllowed(ctx, t, user, "create", own.group, own.resource)
 			for other, kinds := range kindsByController {
 				for _, r := range kinds {
 					want := other == c || contains(extraWrites[c], r)
@@ -120,6 +123,19 @@ func TestControllerRBAC(t *testing.T) {
 	// The appliers act as cluster-admin through tide-reconciler, like Flux's cluster-reconciler binding.
 	if !allowed(ctx, t, "system:serviceaccount:flux-system:kustomize-controller", "create", "apps", "deployments", "") {
 		t.Error("kustomize-controller cannot apply Deployments")
+	}
+}
+
+// waitAllowed waits until the API server's authorizer allows the request, which it does once it has seen the
+// subject's (new) binding.
+func waitAllowed(ctx context.Context, t *testing.T, user, verb, group, res string) {
+	t.Helper()
+	for !allowed(ctx, t, user, verb, group, res, "") {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("%s is never allowed to %s %s.%s", user, verb, res, group)
+		case <-time.After(50 * time.Millisecond):
+		}
 	}
 }
 
