@@ -57,7 +57,11 @@ func (m *Manager) WaitForHealthy(ctx context.Context, set object.ObjMetadataSet,
 	for e := range m.poller.Poll(pollCtx, set, polling.PollOptions{PollInterval: healthPollInterval}) {
 		switch e.Type {
 		case event.ErrorEvent:
-			pollErr = e.Error
+			// Once the wait's own deadline has passed (or it settled), errors are only the poll ending, such as
+			// the client's rate limiter refusing to wait past the deadline: report the objects, not those.
+			if pollCtx.Err() == nil && !isDeadlineError(e.Error) {
+				pollErr = e.Error
+			}
 		case event.ResourceUpdateEvent:
 			latest[e.Resource.Identifier] = e.Resource
 			if settled(set, latest) {
@@ -90,6 +94,13 @@ func (m *Manager) WaitForHealthy(ctx context.Context, set object.ObjMetadataSet,
 
 // settled tells whether every object has a status and all are Current or Failed (Failed never recovers
 // on its own, so waiting longer would only delay the report).
+// isDeadlineError tells errors that only say the wait ran out of time, including client-go's rate limiter
+// refusing to wait past the context's deadline.
+func isDeadlineError(err error) bool {
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) ||
+		strings.Contains(err.Error(), "would exceed context deadline")
+}
+
 func settled(set object.ObjMetadataSet, latest map[object.ObjMetadata]*event.ResourceStatus) bool {
 	for _, id := range set {
 		rs := latest[id]
