@@ -49,7 +49,7 @@ func (r *BucketReconciler) SetupWithManager(mgr ctrl.Manager, opts controller.Op
 		Complete(r)
 }
 
-// Reconcile follows the same fixed order as every source reconciler; see GitRepositoryReconciler.Reconcile.
+// Reconcile follows the fixed order every source reconciler shares; see SourceReconciler.reconcileSource.
 func (r *BucketReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	obj := &sourcev1.Bucket{}
 	return r.reconcileSource(ctx, req, obj, func() sourceState {

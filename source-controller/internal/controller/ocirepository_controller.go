@@ -51,7 +51,7 @@ func (r *OCIRepositoryReconciler) SetupWithManager(mgr ctrl.Manager, opts contro
 		Complete(r)
 }
 
-// Reconcile follows the same fixed order as every source reconciler; see GitRepositoryReconciler.Reconcile.
+// Reconcile follows the fixed order every source reconciler shares; see SourceReconciler.reconcileSource.
 func (r *OCIRepositoryReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	obj := &sourcev1.OCIRepository{}
 	return r.reconcileSource(ctx, req, obj, func() sourceState {
