@@ -7,7 +7,6 @@ SPDX-License-Identifier: Apache-2.0
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -49,7 +48,8 @@ func BenchmarkSourceControllerLargeRepo(b *testing.B) {
 
 	for i := 0; i < b.N; i++ {
 		baseline := cloneAndTar(b, url)
-		proc, stop := startSourceController(b)
+		proc, stop := startController(b, "source-controller", "--storage-path", b.TempDir(),
+			"--storage-addr", "ADDR", "--storage-adv-addr", "ADDR")
 		obj := &sourcev1.GitRepository{
 			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("large-%d", i), Namespace: "flux-system"},
 			Spec: sourcev1.GitRepositorySpec{URL: url, Interval: metav1.Duration{Duration: time.Hour},
@@ -127,27 +127,6 @@ func cloneAndTar(b *testing.B, url string) time.Duration {
 		}
 	}
 	return time.Since(start)
-}
-
-// startSourceController runs the source-controller binary against the test control plane.
-func startSourceController(b *testing.B) (*exec.Cmd, func()) {
-	b.Helper()
-	storage := freeAddr(b)
-	cmd := exec.Command(controllerBinary(b, "source-controller"), "--kubeconfig", env.KubeconfigPath,
-		"--metrics-addr", "0", "--health-addr", "0", "--storage-path", b.TempDir(),
-		"--storage-addr", storage, "--storage-adv-addr", storage, "--log-level", "error")
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	return cmd, func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		_ = cmd.Wait()
-		if b.Failed() {
-			b.Log(logs.String())
-		}
-	}
 }
 
 func pollUntil(b *testing.B, obj client.Object, timeout, every time.Duration, cond func() bool) {

@@ -264,29 +264,37 @@ func TestGitOpsEndToEnd(t *testing.T) {
 	}
 }
 
-// runController starts a controller binary against the test control plane until the test ends. "ADDR" in the
-// arguments is replaced by one free loopback address.
-func runController(t *testing.T, name string, args ...string) {
-	t.Helper()
-	addr := freeAddr(t)
+// startController starts a controller binary against the test control plane and returns it with a stop
+// function (SIGTERM, wait; its logs are printed if the test failed). "ADDR" in the arguments is replaced by one
+// free loopback address.
+func startController(tb testing.TB, name string, args ...string) (*exec.Cmd, func()) {
+	tb.Helper()
+	addr := freeAddr(tb)
 	for i := range args {
 		args[i] = strings.ReplaceAll(args[i], "ADDR", addr)
 	}
 	args = append([]string{"--kubeconfig", env.KubeconfigPath, "--metrics-addr", "0", "--health-addr", "0",
-		"--requeue-dependency", "1s", "--log-encoding", "console"}, args...)
-	cmd := exec.Command(controllerBinary(t, name), args...)
+		"--requeue-dependency", "1s", "--log-encoding", "console", "--log-level", "error"}, args...)
+	cmd := exec.Command(controllerBinary(tb, name), args...)
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	t.Cleanup(func() {
+	return cmd, func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("%s logs:\n%s", name, logs.String())
+		if tb.Failed() {
+			tb.Logf("%s logs:\n%s", name, logs.String())
 		}
-	})
+	}
+}
+
+// runController runs a controller binary until the test ends.
+func runController(tb testing.TB, name string, args ...string) {
+	tb.Helper()
+	_, stop := startController(tb, name, args...)
+	tb.Cleanup(stop)
 }
 
 func decodeAll(t *testing.T, docs string) []*unstructured.Unstructured {

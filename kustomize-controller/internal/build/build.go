@@ -52,6 +52,15 @@ type Options struct {
 // modify. A path leaving root, a symlink out of root, a remote base (unless allowed), invalid YAML and
 // kustomize errors are returned as errors naming the file or object.
 func Build(ctx context.Context, root string, spec *kustomizev1.KustomizationSpec, opts Options) ([]*unstructured.Unstructured, error) {
+	return BuildFrom(ctx, func() (string, error) { return root, nil }, spec, opts)
+}
+
+// Source provides the directory of the extracted artifact. BuildFrom calls it only when the build is not in
+// the cache, so an unchanged Kustomization is built without downloading its artifact again.
+type Source func() (root string, err error)
+
+// BuildFrom is Build with the artifact directory provided on demand; an error of src is returned as it is.
+func BuildFrom(ctx context.Context, src Source, spec *kustomizev1.KustomizationSpec, opts Options) ([]*unstructured.Unstructured, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -65,7 +74,10 @@ func Build(ctx context.Context, root string, spec *kustomizev1.KustomizationSpec
 		built, cached = opts.Cache.get(key)
 	}
 	if !cached {
-		var err error
+		root, err := src()
+		if err != nil {
+			return nil, err
+		}
 		if built, err = buildObjects(root, spec, opts.AllowRemoteBases); err != nil {
 			return nil, err
 		}

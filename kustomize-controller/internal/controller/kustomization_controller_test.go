@@ -191,6 +191,20 @@ func TestManualEditIsReverted(t *testing.T) {
 	waitEvent(t, k, corev1.EventTypeNormal, meta.ReconciliationSucceededReason, "ConfigMap/"+f.ns+"/settings configured")
 }
 
+// TestUnchangedReconcileDownloadsNothing: the build of an unchanged artifact comes from the cache (keyed by the
+// artifact's digest), so a reconcile neither downloads nor builds, yet still re-applies (drift correction).
+func TestUnchangedReconcileDownloadsNothing(t *testing.T) {
+	_, k, _ := working(t)
+	before := artifacts.downloaded()
+	token := requestReconcile(t, k)
+	waitFor(t, k, "reconcile request handled", func(k *kustomizev1.Kustomization) bool {
+		return k.Status.LastHandledReconcileAt == token && conditions.IsReady(k)
+	})
+	if got := artifacts.downloaded(); got != before {
+		t.Errorf("an unchanged reconcile downloaded the artifact again: %d downloads, want %d", got, before)
+	}
+}
+
 // working sets up a Kustomization that applied ConfigMap "keep" and returns it with the fixture and files.
 func working(t *testing.T) (*fixture, *kustomizev1.Kustomization, map[string]string) {
 	t.Helper()

@@ -151,25 +151,25 @@ func (r *KustomizationReconciler) buildArtifact(ctx context.Context, obj *kustom
 		return nil, failed(meta.ArtifactFailedReason, fmt.Errorf("creating a temporary directory: %w", err))
 	}
 	defer os.RemoveAll(tmp)
-	dir := filepath.Join(tmp, "source")
 	hc := r.HTTPClient
 	if hc == nil {
 		hc = defaultHTTPClient
 	}
-	if err := artifact.Fetch(ctx, hc, art.URL, art.Digest, dir, artifact.FetchOptions{}); err != nil {
-		var mismatch *artifact.DigestMismatchError
-		if errors.As(err, &mismatch) {
-			return nil, failed(meta.ArtifactFailedReason, fmt.Errorf(
-				"artifact of revision '%s' refused: its digest %s does not match %s from the source's status",
-				art.Revision, mismatch.Got, mismatch.Want))
+	// The artifact is downloaded only when its build is not cached (the cache is keyed by its digest).
+	var fetchErr error
+	fetch := func() (string, error) {
+		dir := filepath.Join(tmp, "source")
+		if err := artifact.Fetch(ctx, hc, art.URL, art.Digest, dir, artifact.FetchOptions{}); err != nil {
+			fetchErr = artifactError(art, err)
+			return "", fetchErr
 		}
-		return nil, failed(meta.ArtifactFailedReason, fmt.Errorf("fetching the artifact of revision '%s': %w", art.Revision, err))
+		return dir, nil
 	}
 	vars, err := r.substitutionVars(ctx, obj)
 	if err != nil {
 		return nil, failed(meta.BuildFailedReason, err)
 	}
-	objs, err := build.Build(ctx, dir, &obj.Spec, build.Options{
+	objs, err := build.BuildFrom(ctx, fetch, &obj.Spec, build.Options{
 		AllowRemoteBases:   r.AllowRemoteBases,
 		ArtifactDigest:     art.Digest,
 		Cache:              r.BuildCache,
@@ -177,9 +177,23 @@ func (r *KustomizationReconciler) buildArtifact(ctx context.Context, obj *kustom
 		StrictSubstitution: r.StrictSubstitution,
 	})
 	if err != nil {
+		if fetchErr != nil {
+			return nil, fetchErr
+		}
 		return nil, failed(meta.BuildFailedReason, err)
 	}
 	return objs, nil
+}
+
+// artifactError explains a failed download, naming a digest mismatch as such.
+func artifactError(art *meta.Artifact, err error) error {
+	var mismatch *artifact.DigestMismatchError
+	if errors.As(err, &mismatch) {
+		return failed(meta.ArtifactFailedReason, fmt.Errorf(
+			"artifact of revision '%s' refused: its digest %s does not match %s from the source's status",
+			art.Revision, mismatch.Got, mismatch.Want))
+	}
+	return failed(meta.ArtifactFailedReason, fmt.Errorf("fetching the artifact of revision '%s': %w", art.Revision, err))
 }
 
 // substitutionVars reads spec.postBuild.substituteFrom (optional sources may be missing) and merges them with

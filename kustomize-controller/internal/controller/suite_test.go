@@ -81,15 +81,24 @@ func startController(ctx context.Context, e *testenv.Env) error {
 
 // artifactServer serves the archives the tests publish.
 type artifactServer struct {
-	mu    sync.Mutex
-	base  string
-	n     int
-	files map[string][]byte
+	mu        sync.Mutex
+	base      string
+	n         int
+	files     map[string][]byte
+	downloads int // artifact requests served
+}
+
+// downloaded returns how many artifacts were served so far.
+func (s *artifactServer) downloaded() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.downloads
 }
 
 func (s *artifactServer) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	s.mu.Lock()
 	b, ok := s.files[req.URL.Path]
+	s.downloads++
 	s.mu.Unlock()
 	if !ok {
 		http.NotFound(w, req)
