@@ -205,6 +205,24 @@ func TestUnchangedReconcileDownloadsNothing(t *testing.T) {
 	}
 }
 
+// TestDependentStartsWhenDependencyReady: a Kustomization waiting on another is reconciled as soon as that one
+// becomes Ready (the suite's --requeue-dependency is an hour, so nothing else could start it).
+func TestDependentStartsWhenDependencyReady(t *testing.T) {
+	f := newFixture(t)
+	rev := f.publish(t, map[string]string{
+		"base/cm.yaml": configMapYAML("base", "v1"),
+		"app/cm.yaml":  configMapYAML("app", "v1"),
+	})
+	app := f.kustomization(t, "app", "./app", func(k *kustomizev1.Kustomization) {
+		k.Spec.TargetNamespace = f.ns
+		k.Spec.DependsOn = []meta.DependencyReference{{Name: "base"}}
+	})
+	waitFailed(t, app, meta.DependencyNotReadyReason)
+	base := f.kustomization(t, "base", "./base", func(k *kustomizev1.Kustomization) { k.Spec.TargetNamespace = f.ns })
+	waitApplied(t, base, rev)
+	waitApplied(t, app, rev)
+}
+
 // working sets up a Kustomization that applied ConfigMap "keep" and returns it with the fixture and files.
 func working(t *testing.T) (*fixture, *kustomizev1.Kustomization, map[string]string) {
 	t.Helper()

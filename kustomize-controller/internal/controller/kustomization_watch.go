@@ -11,6 +11,7 @@ import (
 	"fmt"
 
 	"github.com/fluxcd/pkg/apis/meta"
+	"github.com/fluxcd/pkg/runtime/conditions"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -127,3 +128,55 @@ func (artifactRevisionChanged) Delete(event.DeleteEvent) bool { return false }
 
 // Generic ignores generic events.
 func (artifactRevisionChanged) Generic(event.GenericEvent) bool { return false }
+
+// dependsOnIndexKey indexes Kustomizations by the "<namespace>/<name>" of each Kustomization they depend on.
+const dependsOnIndexKey = ".spec.dependsOn"
+
+func dependsOnIndexValue(o client.Object) []string {
+	k := o.(*kustomizev1.Kustomization)
+	deps := make([]string, 0, len(k.Spec.DependsOn))
+	for _, d := range k.Spec.DependsOn {
+		ns := d.Namespace
+		if ns == "" {
+			ns = k.Namespace
+		}
+		deps = append(deps, ns+"/"+d.Name)
+	}
+	return deps
+}
+
+// requestsForDependents enqueues the Kustomizations that depend on obj, so they start as soon as it is Ready
+// rather than at their next --requeue-dependency retry.
+func (r *KustomizationReconciler) requestsForDependents(ctx context.Context, obj client.Object) []ctrl.Request {
+	var list kustomizev1.KustomizationList
+	if err := r.List(ctx, &list, client.MatchingFields{dependsOnIndexKey: obj.GetNamespace() + "/" + obj.GetName()}); err != nil {
+		log.FromContext(ctx).Error(err, "listing the dependents of", "kustomization", client.ObjectKeyFromObject(obj))
+		return nil
+	}
+	reqs := make([]ctrl.Request, 0, len(list.Items))
+	for _, item := range list.Items {
+		reqs = append(reqs, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(&item)})
+	}
+	return reqs
+}
+
+// becameReady passes updates after which a Kustomization is Ready for its generation with a revision it was not
+// Ready with before: the moments its dependents may proceed.
+type becameReady struct{ predicate.Funcs }
+
+func (becameReady) Update(e event.UpdateEvent) bool {
+	oldK, ok1 := e.ObjectOld.(*kustomizev1.Kustomization)
+	newK, ok2 := e.ObjectNew.(*kustomizev1.Kustomization)
+	if !ok1 || !ok2 || !readyForGeneration(newK) {
+		return false
+	}
+	return !readyForGeneration(oldK) || oldK.Status.LastAppliedRevision != newK.Status.LastAppliedRevision
+}
+
+func (becameReady) Create(event.CreateEvent) bool   { return false }
+func (becameReady) Delete(event.DeleteEvent) bool   { return false }
+func (becameReady) Generic(event.GenericEvent) bool { return false }
+
+func readyForGeneration(k *kustomizev1.Kustomization) bool {
+	return conditions.IsReady(k) && k.Status.ObservedGeneration == k.Generation
+}

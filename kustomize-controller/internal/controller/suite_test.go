@@ -61,15 +61,16 @@ func startController(ctx context.Context, e *testenv.Env) error {
 		return err
 	}
 	r := &KustomizationReconciler{
-		Client:            mgr.GetClient(),
-		APIReader:         mgr.GetAPIReader(),
-		Config:            mgr.GetConfig(),
-		Mapper:            mgr.GetRESTMapper(),
-		Scheme:            mgr.GetScheme(),
-		EventRecorder:     events,
-		ControllerName:    "kustomize-controller",
-		BuildCache:        build.NewCache(100, 0),
-		RequeueDependency: 500 * time.Millisecond,
+		Client:         mgr.GetClient(),
+		APIReader:      mgr.GetAPIReader(),
+		Config:         mgr.GetConfig(),
+		Mapper:         mgr.GetRESTMapper(),
+		Scheme:         mgr.GetScheme(),
+		EventRecorder:  events,
+		ControllerName: "kustomize-controller",
+		BuildCache:     build.NewCache(100, 0),
+		// An hour: a dependent that starts at all started because its dependency's readiness enqueued it.
+		RequeueDependency: time.Hour,
 	}
 	if err := r.SetupWithManager(ctx, mgr, controller.Options{MaxConcurrentReconciles: 4}); err != nil {
 		return err
