@@ -21,6 +21,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/tide-gitops/tide/internal/testserver/pki"
 )
 
 // HTTPOptions configure a smart HTTP server. With neither basic credentials nor a bearer token every request
@@ -86,15 +88,15 @@ func (s *Server) StartHTTP(t testing.TB, o HTTPOptions) *HTTPServer {
 	// Rejected handshakes are expected in tests of untrusted certificates: keep them out of the test log.
 	h.srv.Config.ErrorLog = log.New(io.Discard, "", 0)
 	if o.TLS {
-		ca, err := newCA()
+		certs, err := pki.New("127.0.0.1")
 		if err != nil {
-			t.Fatalf("creating test CA: %v", err)
+			t.Fatalf("creating test certificates: %v", err)
 		}
-		leaf, err := ca.issue("127.0.0.1")
+		leaf, err := certs.ServerCertificate()
 		if err != nil {
-			t.Fatalf("issuing server certificate: %v", err)
+			t.Fatal(err)
 		}
-		h.CACert = ca.certPEM
+		h.CACert = certs.CACert
 		h.CAFile = filepath.Join(t.TempDir(), "ca.crt")
 		if err := os.WriteFile(h.CAFile, h.CACert, 0o644); err != nil {
 			t.Fatal(err)

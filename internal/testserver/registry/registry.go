@@ -35,6 +35,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/tide-gitops/tide/internal/testserver/pki"
 	"github.com/tide-gitops/tide/internal/testserver/process"
 )
 
@@ -77,7 +78,7 @@ type Registry struct {
 	Dir string
 
 	tls      bool
-	pki      *PKI
+	pki      *pki.PKI
 	proc     *process.Process
 	stopOnce sync.Once
 	stopErr  error
@@ -151,15 +152,15 @@ func (r *Registry) prepare(opts Options) error {
 		}
 	}
 	if opts.TLS {
-		pki, err := NewPKI(opts.Host)
+		certs, err := pki.New(opts.Host)
 		if err != nil {
 			return err
 		}
-		if err := pki.write(r.Dir); err != nil {
+		if err := writePKI(certs, r.Dir); err != nil {
 			return err
 		}
-		r.pki = pki
-		r.CACert, r.ClientCert, r.ClientKey = pki.CACert, pki.ClientCert, pki.ClientKey
+		r.pki = certs
+		r.CACert, r.ClientCert, r.ClientKey = certs.CACert, certs.ClientCert, certs.ClientKey
 	}
 	return nil
 }

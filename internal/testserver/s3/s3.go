@@ -33,8 +33,8 @@ import (
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
+	"github.com/tide-gitops/tide/internal/testserver/pki"
 	"github.com/tide-gitops/tide/internal/testserver/process"
-	"github.com/tide-gitops/tide/internal/testserver/registry"
 )
 
 // MinioVersion is the github.com/minio/minio module version hack/get-s3-server.sh builds; it names the cache
@@ -164,12 +164,12 @@ func (s *Server) prepare() error {
 	if !s.tls {
 		return nil
 	}
-	pki, err := registry.NewPKI("127.0.0.1")
+	certs, err := pki.New("127.0.0.1")
 	if err != nil {
 		return fmt.Errorf("generating the S3 server certificates: %w", err)
 	}
-	s.CACert = pki.CACert
-	files := map[string][]byte{"public.crt": pki.ServerCert, "private.key": pki.ServerKey}
+	s.CACert = certs.CACert
+	files := map[string][]byte{"public.crt": certs.ServerCert, "private.key": certs.ServerKey}
 	for name, data := range files {
 		if err := os.WriteFile(filepath.Join(s.Dir, "certs", name), data, 0o600); err != nil {
 			return fmt.Errorf("writing %s: %w", name, err)

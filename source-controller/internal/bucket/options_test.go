@@ -16,7 +16,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	sourcev1 "github.com/tide-gitops/tide/api/source/v1"
-	"github.com/tide-gitops/tide/internal/testserver/registry"
+	"github.com/tide-gitops/tide/internal/testserver/pki"
 )
 
 func secret(name string, kv ...string) *corev1.Secret {
@@ -29,7 +29,7 @@ func secret(name string, kv ...string) *corev1.Secret {
 
 // TestOptionsFromSpec covers how spec fields and Secrets become Options, and the errors for bad input.
 func TestOptionsFromSpec(t *testing.T) {
-	pki, err := registry.NewPKI("127.0.0.1")
+	certs, err := pki.New("127.0.0.1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,9 +57,9 @@ func TestOptionsFromSpec(t *testing.T) {
 					o.Prefix == "deploy/" && o.Insecure && o.Timeout == 30*time.Second
 			}},
 		{name: "CA and client certificate", spec: &base,
-			secrets: Secrets{TLS: secret("tls", "ca.crt", string(pki.CACert), "tls.crt", string(pki.ClientCert), "tls.key", string(pki.ClientKey))},
+			secrets: Secrets{TLS: secret("tls", "ca.crt", string(certs.CACert), "tls.crt", string(certs.ClientCert), "tls.key", string(certs.ClientKey))},
 			check:   func(o Options) bool { return len(o.CACert) > 0 && len(o.ClientCert) > 0 && len(o.ClientKey) > 0 }},
-		{name: "legacy caFile key", spec: &base, secrets: Secrets{TLS: secret("tls", "caFile", string(pki.CACert))},
+		{name: "legacy caFile key", spec: &base, secrets: Secrets{TLS: secret("tls", "caFile", string(certs.CACert))},
 			check: func(o Options) bool { return len(o.CACert) > 0 }},
 		{name: "proxy with credentials", spec: &base,
 			secrets: Secrets{Proxy: secret("proxy", "address", "http://proxy:3128", "username", "u", "password", "p")},
@@ -76,7 +76,7 @@ func TestOptionsFromSpec(t *testing.T) {
 			wantErr: "invalid 'tls' secret data: expected 'ca.crt'"},
 		{name: "CA that is not PEM", spec: &base, secrets: Secrets{TLS: secret("tls", "ca.crt", "not pem")},
 			wantErr: "'ca.crt' holds no PEM certificate"},
-		{name: "client certificate without key", spec: &base, secrets: Secrets{TLS: secret("tls", "tls.crt", string(pki.ClientCert))},
+		{name: "client certificate without key", spec: &base, secrets: Secrets{TLS: secret("tls", "tls.crt", string(certs.ClientCert))},
 			wantErr: "'tls.crt' and 'tls.key' must be given together"},
 		{name: "proxy without address", spec: &base, secrets: Secrets{Proxy: secret("proxy", "username", "u")},
 			wantErr: "invalid 'proxy' secret data: required field 'address'"},

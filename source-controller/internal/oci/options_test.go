@@ -16,7 +16,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	sourcev1 "github.com/tide-gitops/tide/api/source/v1"
-	"github.com/tide-gitops/tide/internal/testserver/registry"
+	"github.com/tide-gitops/tide/internal/testserver/pki"
 )
 
 func TestParseURL(t *testing.T) {
@@ -179,9 +179,9 @@ func TestNewOptions(t *testing.T) {
 }
 
 // mustPKI returns generated PEM certificates.
-func mustPKI(t *testing.T) *registry.PKI {
+func mustPKI(t *testing.T) *pki.PKI {
 	t.Helper()
-	p, err := registry.NewPKI("127.0.0.1")
+	p, err := pki.New("127.0.0.1")
 	if err != nil {
 		t.Fatal(err)
 	}
