@@ -31,6 +31,7 @@ and S3 buckets declare.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	global.bindFlags(root.PersistentFlags())
 	root.AddCommand(newDevCommand())
 	return root
 }
