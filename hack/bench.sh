@@ -5,7 +5,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
 export KUBEBUILDER_ASSETS
-"$here/get-control-plane.sh"
+WITH_KUBECTL=1 "$here/get-control-plane.sh"
 "$here/install-test-deps.sh"
 cd "$here/.."
 go test ./test/e2e -run '^$' -bench "${1:-.}" -benchtime 1x -timeout 30m

@@ -6,6 +6,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 DEST=$KUBEBUILDER_ASSETS
 WITH_KCM=${WITH_KCM:-1}
+WITH_KUBECTL=${WITH_KUBECTL:-0} # hack/bench.sh builds kubectl for its baseline
 mkdir -p "$DEST"
 
 have() { [ -x "$DEST/$1" ] && "$DEST/$1" --version 2>/dev/null | grep -q -- "$2"; }
@@ -13,6 +14,8 @@ need=()
 have etcd "${ETCD_VERSION#v}" || need+=(etcd)
 have kube-apiserver "$K8S_VERSION" || need+=(kube-apiserver)
 [ "$WITH_KCM" != 1 ] || have kube-controller-manager "$K8S_VERSION" || need+=(kube-controller-manager)
+[ "$WITH_KUBECTL" != 1 ] || { [ -x "$DEST/kubectl" ] && "$DEST/kubectl" version --client 2>/dev/null | grep -q -- "$K8S_VERSION"; } ||
+  need+=(kubectl)
 [ ${#need[@]} -gt 0 ] || exit 0
 echo "building ${need[*]} into $DEST (first run only; ~11-14 min cold on 2 cores)" >&2
 
@@ -32,7 +35,7 @@ fi
 # k8s.io/kubernetes replaces its k8s.io/* staging modules with ./staging/...; a scratch module re-points each
 # of them at the published v0.X.Y module of the same release.
 k8s_bins=()
-for b in kube-apiserver kube-controller-manager; do [[ " ${need[*]} " == *" $b "* ]] && k8s_bins+=("$b"); done
+for b in kube-apiserver kube-controller-manager kubectl; do [[ " ${need[*]} " == *" $b "* ]] && k8s_bins+=("$b"); done
 if [ ${#k8s_bins[@]} -gt 0 ]; then
   staging="v0.${K8S_VERSION#v1.}"
   vpkg=k8s.io/component-base/version

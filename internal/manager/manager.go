@@ -22,6 +22,7 @@ import (
 	"github.com/fluxcd/pkg/runtime/jitter"
 	"github.com/fluxcd/pkg/runtime/leaderelection"
 	"github.com/fluxcd/pkg/runtime/logger"
+	"github.com/fluxcd/pkg/runtime/pprof"
 	"github.com/spf13/pflag"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/rest"
@@ -133,7 +134,8 @@ func New(o *Options, cfg *rest.Config, scheme *runtime.Scheme, watched ...client
 	if err != nil {
 		return nil, err
 	}
-	cacheOpts := cache.Options{ByObject: map[client.Object]cache.ByObject{}}
+	// Managed fields are never read from the cache: dropping them keeps a large fleet's memory down.
+	cacheOpts := cache.Options{ByObject: map[client.Object]cache.ByObject{}, DefaultTransform: cache.TransformStripManagedFields()}
 	for _, obj := range watched {
 		cacheOpts.ByObject[obj] = cache.ByObject{Label: selector}
 	}
@@ -148,7 +150,7 @@ func New(o *Options, cfg *rest.Config, scheme *runtime.Scheme, watched ...client
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                        scheme,
 		Cache:                         cacheOpts,
-		Metrics:                       metricsserver.Options{BindAddress: o.MetricsAddr},
+		Metrics:                       metricsserver.Options{BindAddress: o.MetricsAddr, ExtraHandlers: pprof.GetHandlers()},
 		HealthProbeBindAddress:        o.HealthAddr,
 		LeaderElection:                o.LeaderElection.Enable,
 		LeaderElectionID:              leaderElectionID,

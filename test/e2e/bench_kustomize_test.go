@@ -7,11 +7,19 @@ SPDX-License-Identifier: Apache-2.0
 package e2e
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	nethttp "net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/fluxcd/pkg/apis/meta"
 	"github.com/fluxcd/pkg/runtime/conditions"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -99,4 +107,145 @@ func BenchmarkKustomizeFleet(b *testing.B) {
 		b.ReportMetric(allReady.Seconds(), "all-ready-s")
 		b.ReportMetric(rss, "rss-MiB")
 	}
+}
+
+// BenchmarkKustomizeBig is the issue's big shape: one Kustomization of 1,000 ConfigMaps (one file in Git, no
+// kustomization.yaml), applied by the real source-controller and kustomize-controller binaries. It reports:
+//   - first-ready-s: from creating the Kustomization until it is Ready with the revision applied;
+//   - first-requests: the kustomize-controller's API requests meanwhile (client-go's rest_client_requests_total);
+//   - no-change-s and no-change-requests: the same for a reconcile requested with reconcile.fluxcd.io/requestedAt
+//     when nothing changed;
+//   - kubectl-s: `kubectl apply --server-side` of the same 1,000 ConfigMaps into another namespace, the baseline.
+//
+// Run: hack/bench.sh KustomizeBig.
+func BenchmarkKustomizeBig(b *testing.B) {
+	const count = 1000
+	ctx := context.Background()
+	var docs strings.Builder
+	for i := range count {
+		fmt.Fprintf(&docs, "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-%04d\ndata:\n  index: \"%d\"\n  app: big\n", i, i)
+	}
+	srv := gitserver.New(b)
+	repo := srv.CreateRepo(b, "big")
+	repo.CommitFiles(b, "main", map[string]string{"big/configmaps.yaml": docs.String()})
+	http := srv.StartHTTP(b, gitserver.HTTPOptions{})
+	for _, ns := range []string{"big", "big-apps", "big-kubectl"} {
+		if err := env.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil && !apierrors.IsAlreadyExists(err) {
+			b.Fatal(err)
+		}
+	}
+	runController(b, "source-controller", "--storage-path", b.TempDir(), "--storage-addr", "ADDR", "--storage-adv-addr", "ADDR")
+	metrics := freeAddr(b)
+	runController(b, "kustomize-controller", "--metrics-addr", metrics)
+	git := &sourcev1.GitRepository{
+		ObjectMeta: metav1.ObjectMeta{Name: "big", Namespace: "big"},
+		Spec: sourcev1.GitRepositorySpec{URL: http.RepoURL("big"), Interval: metav1.Duration{Duration: time.Hour},
+			Reference: &sourcev1.GitRepositoryRef{Branch: "main"}},
+	}
+	if err := env.Client.Create(ctx, git); err != nil {
+		b.Fatal(err)
+	}
+	pollUntil(b, git, time.Minute, 50*time.Millisecond, func() bool { return conditions.IsReady(git) })
+
+	for n := range b.N {
+		ks := &kustomizev1.Kustomization{
+			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("big-%d", n), Namespace: "big"},
+			Spec: kustomizev1.KustomizationSpec{
+				Interval: metav1.Duration{Duration: time.Hour}, Path: "./big", Prune: true,
+				TargetNamespace: fmt.Sprintf("big-apps-%d", n),
+				SourceRef:       kustomizev1.CrossNamespaceSourceReference{Kind: sourcev1.GitRepositoryKind, Name: "big"},
+			},
+		}
+		if err := env.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ks.Spec.TargetNamespace}}); err != nil {
+			b.Fatal(err)
+		}
+		before := restRequests(b, metrics)
+		start := time.Now()
+		if err := env.Client.Create(ctx, ks); err != nil {
+			b.Fatal(err)
+		}
+		pollUntil(b, ks, 5*time.Minute, 20*time.Millisecond, func() bool {
+			return conditions.IsReady(ks) && ks.Status.LastAppliedRevision == git.Status.Artifact.Revision
+		})
+		first := time.Since(start)
+		afterFirst := restRequests(b, metrics)
+
+		start = time.Now()
+		token := requestReconcile(b, ks)
+		pollUntil(b, ks, 5*time.Minute, 10*time.Millisecond, func() bool {
+			return ks.Status.LastHandledReconcileAt == token && conditions.IsReady(ks)
+		})
+		noChange := time.Since(start)
+		afterNoChange := restRequests(b, metrics)
+
+		b.ReportMetric(first.Seconds(), "first-ready-s")
+		b.ReportMetric(afterFirst-before, "first-requests")
+		b.ReportMetric(noChange.Seconds(), "no-change-s")
+		b.ReportMetric(afterNoChange-afterFirst, "no-change-requests")
+	}
+	b.ReportMetric(kubectlServerSideApply(b, strings.ReplaceAll(docs.String(), "metadata:\n", "metadata:\n  namespace: big-kubectl\n")).Seconds(), "kubectl-s")
+}
+
+// requestReconcile annotates obj with reconcile.fluxcd.io/requestedAt and returns the token.
+func requestReconcile(b *testing.B, obj client.Object) string {
+	b.Helper()
+	token := time.Now().Format(time.RFC3339Nano)
+	patch := client.MergeFrom(obj.DeepCopyObject().(client.Object))
+	ann := obj.GetAnnotations()
+	if ann == nil {
+		ann = map[string]string{}
+	}
+	ann[meta.ReconcileRequestAnnotation] = token
+	obj.SetAnnotations(ann)
+	if err := env.Client.Patch(context.Background(), obj, patch); err != nil {
+		b.Fatal(err)
+	}
+	return token
+}
+
+// kubectlServerSideApply times `kubectl apply --server-side` of docs against the test control plane.
+func kubectlServerSideApply(b *testing.B, docs string) time.Duration {
+	b.Helper()
+	file := filepath.Join(b.TempDir(), "objects.yaml")
+	if err := os.WriteFile(file, []byte(docs), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	kubectl := filepath.Join(os.Getenv("KUBEBUILDER_ASSETS"), "kubectl") // built by hack/bench.sh
+	if _, err := os.Stat(kubectl); err != nil {
+		kubectl = "kubectl"
+	}
+	start := time.Now()
+	out, err := exec.Command(kubectl, "--kubeconfig", env.KubeconfigPath, "apply", "--server-side", "-f", file).CombinedOutput()
+	if err != nil {
+		b.Fatalf("kubectl apply --server-side: %v\n%s", err, out)
+	}
+	return time.Since(start)
+}
+
+// restRequests sums client-go's rest_client_requests_total from a controller's metrics endpoint.
+func restRequests(b *testing.B, addr string) float64 {
+	b.Helper()
+	resp, err := nethttp.Get("http://" + addr + "/metrics")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var sum float64
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.HasPrefix(line, "rest_client_requests_total{") {
+			continue
+		}
+		v, err := strconv.ParseFloat(line[strings.LastIndexByte(line, ' ')+1:], 64)
+		if err != nil {
+			b.Fatal(err)
+		}
+		sum += v
+	}
+	if err := sc.Err(); err != nil {
+		b.Fatal(err)
+	}
+	return sum
 }

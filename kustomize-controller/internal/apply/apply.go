@@ -34,7 +34,7 @@ import (
 const FieldManager = "kustomize-controller"
 
 // DefaultConcurrency is how many objects are read and dry-run at once when no other value is set.
-const DefaultConcurrency = 4
+const DefaultConcurrency = 16
 
 // Manager applies, prunes and health-checks the objects of one Kustomization.
 type Manager struct {
@@ -87,11 +87,17 @@ type ApplyOptions struct {
 	// SkipUnchanged enables the fast path: every object carries DigestAnnotation, a digest of the
 	// configuration applied to it, and the live objects of the Kustomization are listed once per kind and
 	// namespace. An object whose live copy carries the same digest and whose every applied field still has
-	// the applied value is reported unchanged without a GET or a dry-run; any other object (new, changed in
-	// Git, or with a managed field edited in the cluster) takes the dry-run path, so drift is still
-	// corrected and reported. Turning it on or off changes the annotation, so the next apply reports every
-	// object configured once.
+	// the applied value is reported unchanged without a GET or a dry-run; an existing object changed in Git
+	// or with a managed field edited in the cluster takes the dry-run path, so drift is still corrected and
+	// reported; an object that does not exist is created concurrently with the other new ones. Turning it on
+	// or off changes the annotation, so the next apply reports every object configured once.
 	SkipUnchanged bool
+
+	// Inventory is the inventory of the previous successful apply. With SkipUnchanged, only the kinds and
+	// namespaces it holds are listed; nil lists every kind and namespace of the set. Objects the lists do not
+	// show are looked up one by one (or with one metadata list when there are many) and, when absent,
+	// created concurrently after a dry-run of all of them, without ssa's per-object diff.
+	Inventory *kustomizev1.ResourceInventory
 }
 
 // Apply sets the ownership labels on copies of objs and applies them with server-side apply in stages:
@@ -121,22 +127,27 @@ func (m *Manager) Apply(ctx context.Context, objs []*unstructured.Unstructured, 
 	}
 	result := ssa.NewChangeSet()
 	defer sortEntries(result, order)
-	toApply := set
+	toApply, absent := set, []*unstructured.Unstructured(nil)
 	if opts.SkipUnchanged {
 		if err := setDigests(set); err != nil {
 			return nil, err
 		}
-		toApply = m.fastPath(ctx, set, result)
+		changed, unknown := m.fastPath(ctx, set, opts.Inventory, result)
+		absent, toApply = m.splitNew(ctx, unknown, result)
+		toApply = append(toApply, changed...)
 	}
-	if len(toApply) == 0 {
-		return result, nil
+	if len(toApply) > 0 {
+		cs, err := m.rm.ApplyAllStaged(ctx, toApply, m.ssaApplyOptions(opts))
+		if cs != nil {
+			result.Append(cs.Entries)
+		}
+		if err != nil {
+			return result, fmt.Errorf("applying %d objects: %w", len(toApply), err)
+		}
 	}
-	cs, err := m.rm.ApplyAllStaged(ctx, toApply, m.ssaApplyOptions(opts))
-	if cs != nil {
-		result.Append(cs.Entries)
-	}
-	if err != nil {
-		return result, fmt.Errorf("applying %d objects: %w", len(toApply), err)
+	// New objects go last: the Namespaces and CRDs they may need were applied (and waited for) above.
+	if err := m.createAll(ctx, absent, result); err != nil {
+		return result, fmt.Errorf("creating %d objects: %w", len(absent), err)
 	}
 	return result, nil
 }

@@ -49,7 +49,7 @@ func (c *requestCounter) reset() {
 }
 
 // countingClient returns a client without client-side rate limiting whose requests are counted.
-func countingClient(b *testing.B) (client.Client, *requestCounter) {
+func countingClient(b testing.TB) (client.Client, *requestCounter) {
 	cfg := rest.CopyConfig(env.Config)
 	cfg.QPS, cfg.Burst = -1, 0 // the API server, not a client-side token bucket, is what is measured
 	rc := &requestCounter{}

@@ -63,23 +63,30 @@ type listKey struct {
 }
 
 // fastPath adds to cs the objects it can decide from one labelled list per kind and namespace (unchanged
-// or skipped) and returns the others, which need the GET and dry-run of ssa.
-func (m *Manager) fastPath(ctx context.Context, set []*unstructured.Unstructured, cs *ssa.ChangeSet) []*unstructured.Unstructured {
+// or skipped). It returns the objects it found with other content (changed), which need ssa's GET and dry-run,
+// and those it did not find (unknown), which may be new. With a non-nil inventory, only the kinds and
+// namespaces holding an object of that inventory are listed: nothing else can carry this Kustomization's
+// labels, unless an earlier apply failed before recording them, and such objects are still found by splitNew.
+func (m *Manager) fastPath(ctx context.Context, set []*unstructured.Unstructured, inv *kustomizev1.ResourceInventory,
+	cs *ssa.ChangeSet) (changed, unknown []*unstructured.Unstructured) {
+	inInventory := inventoryGroups(inv)
 	groups := map[listKey]bool{}
 	for _, o := range set {
 		namespaced, err := m.client.IsObjectNamespaced(o)
 		if err != nil || (!namespaced && o.GetNamespace() != "") || (namespaced && o.GetNamespace() == "") {
 			continue // unknown kind (e.g. a CR of a CRD in this set) or odd namespace: ssa decides
 		}
+		if inInventory != nil && !inInventory[groupKindNamespace(o.GroupVersionKind().GroupKind(), o.GetNamespace())] {
+			continue
+		}
 		groups[listKey{gvk: o.GroupVersionKind(), namespace: o.GetNamespace()}] = true
 	}
 	live := m.listLive(ctx, groups)
 
-	var rest []*unstructured.Unstructured
 	for _, o := range set {
 		l := live[liveKey(o.GroupVersionKind(), o.GetNamespace(), o.GetName())]
 		if l == nil {
-			rest = append(rest, o)
+			unknown = append(unknown, o)
 			continue
 		}
 		switch {
@@ -90,10 +97,30 @@ func (m *Manager) fastPath(ctx context.Context, set []*unstructured.Unstructured
 			subset(o.Object, l.Object, false):
 			cs.Add(entryFor(o, o.GroupVersionKind().Version, ssa.UnchangedAction))
 		default:
-			rest = append(rest, o)
+			changed = append(changed, o)
 		}
 	}
-	return rest
+	return changed, unknown
+}
+
+// inventoryGroups returns the group/kind/namespace triples of inv, or nil for a nil inventory.
+func inventoryGroups(inv *kustomizev1.ResourceInventory) map[string]bool {
+	if inv == nil {
+		return nil
+	}
+	out := map[string]bool{}
+	for _, e := range inv.Entries {
+		id, err := ParseID(e.ID)
+		if err != nil {
+			continue
+		}
+		out[groupKindNamespace(id.GroupKind, id.Namespace)] = true
+	}
+	return out
+}
+
+func groupKindNamespace(gk schema.GroupKind, namespace string) string {
+	return gk.Group + "|" + gk.Kind + "|" + namespace
 }
 
 // listLive lists the live objects carrying this Kustomization's labels, keyed by liveKey. A kind that

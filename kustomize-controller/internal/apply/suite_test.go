@@ -17,6 +17,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -54,6 +55,15 @@ func (w *writeCounter) Patch(ctx context.Context, obj client.Object, patch clien
 		w.writes.Add(1)
 	}
 	return w.Client.Patch(ctx, obj, patch, opts...)
+}
+
+func (w *writeCounter) Apply(ctx context.Context, obj runtime.ApplyConfiguration, opts ...client.ApplyOption) error {
+	ao := &client.ApplyOptions{}
+	ao.ApplyOptions(opts)
+	if len(ao.DryRun) == 0 {
+		w.writes.Add(1)
+	}
+	return w.Client.Apply(ctx, obj, opts...)
 }
 
 func (w *writeCounter) Delete(ctx context.Context, obj client.Object, opts ...client.DeleteOption) error {
