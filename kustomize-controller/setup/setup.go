@@ -49,6 +49,10 @@ type Options struct {
 	// BuildCacheSize is how many builds are kept in memory, keyed by artifact digest, path and spec; 0
 	// disables the cache.
 	BuildCacheSize int
+	// InsecureKubeConfigExec lets spec.kubeConfig kubeconfigs run exec credential plugins (off, as in Flux).
+	InsecureKubeConfigExec bool
+	// InsecureKubeConfigTLS lets spec.kubeConfig kubeconfigs set insecure-skip-tls-verify (off, as in Flux).
+	InsecureKubeConfigTLS bool
 }
 
 // buildCacheMaxObjects bounds the objects held by the build cache in all.
@@ -62,6 +66,10 @@ func (o *Options) BindFlags(fs *pflag.FlagSet) {
 		"The service account impersonated by Kustomizations that do not set spec.serviceAccountName.")
 	fs.IntVar(&o.BuildCacheSize, "kustomize-build-cache-size", 2000,
 		"How many kustomize builds to keep in memory, keyed by artifact digest, path and spec; 0 disables the cache.")
+	fs.BoolVar(&o.InsecureKubeConfigExec, "insecure-kubeconfig-exec", false,
+		"Allow kubeconfigs of spec.kubeConfig (remote clusters) to use exec credential plugins, which run a command in the controller's container.")
+	fs.BoolVar(&o.InsecureKubeConfigTLS, "insecure-kubeconfig-tls", false,
+		"Allow kubeconfigs of spec.kubeConfig (remote clusters) to disable TLS verification (insecure-skip-tls-verify).")
 }
 
 // Spec returns the kustomize-controller's description for manager.Main, with its flags bound to a new Options.
@@ -106,6 +114,10 @@ func setupReconciler(ctx context.Context, mgr ctrl.Manager, opts *manager.Option
 		DefaultServiceAccount: o.DefaultServiceAccount,
 		NoCrossNamespaceRefs:  opts.ACL.NoCrossNamespaceRefs,
 		RequeueDependency:     opts.RequeueDependency,
+		KubeConfigOpts: controller.KubeConfigOptions{
+			InsecureExec: o.InsecureKubeConfigExec,
+			InsecureTLS:  o.InsecureKubeConfigTLS,
+		},
 	}
 	copts := ctrlcontroller.Options{
 		MaxConcurrentReconciles: opts.Concurrent,

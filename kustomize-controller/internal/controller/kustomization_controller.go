@@ -83,9 +83,12 @@ type KustomizationReconciler struct {
 	StrictSubstitution bool
 	// RequeueDependency is how long to wait before retrying when a dependency is not ready.
 	RequeueDependency time.Duration
+	// KubeConfigOpts say which kubeconfig features spec.kubeConfig Secrets may use (--insecure-kubeconfig-*).
+	KubeConfigOpts KubeConfigOptions
 
 	clientsMu sync.Mutex
 	clients   map[string]client.Client
+	remote    remoteClients
 }
 
 // SetupWithManager registers the reconciler. Kustomizations are reconciled on spec changes, on
@@ -139,7 +142,8 @@ func (r *KustomizationReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 }
 
 // stepError is a failed reconcile step: the Ready reason, and whether retrying can help before the spec
-// changes (stalled) or when to retry (requeueAfter, zero for the retry interval).
+// changes (stalled) or when to retry (requeueAfter, zero for the retry interval; a stalled error with a
+// requeueAfter is checked again then, for inputs that are not watched, such as a kubeconfig Secret).
 type stepError struct {
 	reason       string
 	err          error
@@ -178,7 +182,7 @@ func (r *KustomizationReconciler) summarize(obj *kustomizev1.Kustomization, read
 	if se.stalled {
 		conditions.Delete(obj, meta.ReconcilingCondition)
 		conditions.MarkStalled(obj, se.reason, "%s", msg)
-		return ctrl.Result{}
+		return ctrl.Result{RequeueAfter: se.requeueAfter}
 	}
 	conditions.Delete(obj, meta.StalledCondition)
 	conditions.MarkReconciling(obj, meta.ProgressingWithRetryReason, "%s", msg)
@@ -211,10 +215,10 @@ func (r *KustomizationReconciler) reconcileDelete(ctx context.Context, obj *kust
 		return ctrl.Result{}, nil
 	}
 	inv := obj.Status.Inventory
-	if obj.Spec.Prune && obj.GetDeletionPolicy() != kustomizev1.DeletionPolicyOrphan && obj.Spec.KubeConfig == nil &&
-		inv != nil && len(inv.Entries) > 0 {
-		m, err := r.applyManager(obj)
+	if obj.Spec.Prune && obj.GetDeletionPolicy() != kustomizev1.DeletionPolicyOrphan && inv != nil && len(inv.Entries) > 0 {
+		m, err := r.applyManager(ctx, obj)
 		if err != nil {
+			r.EventRecorder.Event(obj, corev1.EventTypeWarning, meta.PruneFailedReason, pruneBlockedMessage(obj, err))
 			return ctrl.Result{}, err
 		}
 		cs, err := m.Prune(ctx, inv.Entries, pruneOptions())
@@ -226,6 +230,7 @@ func (r *KustomizationReconciler) reconcileDelete(ctx context.Context, obj *kust
 			r.EventRecorder.Event(obj, corev1.EventTypeNormal, "Pruned", msg)
 		}
 	}
+	r.remote.forget(client.ObjectKeyFromObject(obj))
 	base := obj.DeepCopy()
 	controllerutil.RemoveFinalizer(obj, kustomizev1.KustomizationFinalizer)
 	if err := r.Patch(ctx, obj, client.MergeFrom(base)); err != nil {

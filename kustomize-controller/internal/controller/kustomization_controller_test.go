@@ -309,11 +309,6 @@ func TestRefusedInputs(t *testing.T) {
 			mutate: func(k *kustomizev1.Kustomization) { k.Spec.Path = "../../.." }},
 		{name: "remote base", reason: meta.BuildFailedReason, message: "remote bases are disabled",
 			files: map[string]string{"app/kustomization.yaml": "resources:\n- https://github.com/org/repo//deploy?ref=v1\n"}},
-		{name: "kubeConfig", reason: meta.ReconciliationFailedReason, message: "remote clusters are not supported yet", stalled: true,
-			files: map[string]string{"app/cm.yaml": configMapYAML("x", "1")},
-			mutate: func(k *kustomizev1.Kustomization) {
-				k.Spec.KubeConfig = &meta.KubeConfigReference{SecretRef: &meta.SecretKeyReference{Name: "remote"}}
-			}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -52,15 +52,12 @@ func (r *KustomizationReconciler) reconcile(ctx context.Context, obj *kustomizev
 		return "", err
 	}
 	obj.Status.LastAttemptedRevision = art.Revision
-	if obj.Spec.KubeConfig != nil {
-		return "", stalledError(meta.ReconciliationFailedReason, errors.New(
-			"spec.kubeConfig: remote clusters are not supported yet; nothing was applied"))
-	}
-	objs, err := r.buildArtifact(ctx, obj, art)
+	// The target cluster's client comes first: a refused kubeConfig stops the reconcile before anything is built.
+	m, err := r.applyManager(ctx, obj)
 	if err != nil {
 		return "", err
 	}
-	m, err := r.applyManager(obj)
+	objs, err := r.buildArtifact(ctx, obj, art)
 	if err != nil {
 		return "", err
 	}
@@ -239,12 +236,21 @@ func (r *KustomizationReconciler) substitutionVars(ctx context.Context, obj *kus
 // and emits one event listing what changed.
 func (r *KustomizationReconciler) applyAndPrune(ctx context.Context, obj *kustomizev1.Kustomization, m *apply.Manager,
 	objs []*unstructured.Unstructured, revision string) error {
+	previous := obj.Status.Inventory
+	if previous == nil {
+		previous = &kustomizev1.ResourceInventory{}
+	}
 	cs, err := m.Apply(ctx, objs, apply.ApplyOptions{
 		Force:         obj.Spec.Force,
 		SkipUnchanged: true,
 		WaitTimeout:   r.healthTimeout(obj),
+		Inventory:     previous,
 	})
 	if err != nil {
+		// Objects written before the failure join the inventory, so a later prune can still remove them.
+		if cs != nil && len(cs.Entries) > 0 {
+			obj.Status.Inventory = mergeInventories(apply.InventoryFromChangeSet(cs), previous)
+		}
 		return failed(meta.ReconciliationFailedReason, err)
 	}
 	inv := apply.InventoryFromChangeSet(cs)

@@ -24,9 +24,10 @@ import (
 	"github.com/tide-gitops/tide/kustomize-controller/internal/apply"
 )
 
-// applyManager returns the apply.Manager of obj, talking to the cluster as the service account of
-// spec.serviceAccountName (or --default-service-account) when one is set, else as the controller.
-func (r *KustomizationReconciler) applyManager(obj *kustomizev1.Kustomization) (*apply.Manager, error) {
+// applyManager returns the apply.Manager of obj, talking to the cluster of spec.kubeConfig when set, else to
+// the controller's own, as the service account of spec.serviceAccountName (or --default-service-account) when
+// one is set, else as the controller (or the kubeconfig's user). Apply, prune and health checks all use it.
+func (r *KustomizationReconciler) applyManager(ctx context.Context, obj *kustomizev1.Kustomization) (*apply.Manager, error) {
 	sa := obj.Spec.ServiceAccountName
 	if sa == "" {
 		sa = r.DefaultServiceAccount
@@ -35,11 +36,20 @@ func (r *KustomizationReconciler) applyManager(obj *kustomizev1.Kustomization) (
 	if sa != "" {
 		user = fmt.Sprintf("system:serviceaccount:%s:%s", obj.Namespace, sa)
 	}
+	owner := types.NamespacedName{Namespace: obj.Namespace, Name: obj.Name}
+	if obj.Spec.KubeConfig != nil {
+		c, err := r.remoteClient(ctx, obj, user)
+		if err != nil {
+			return nil, err
+		}
+		return apply.New(c, owner), nil
+	}
+	r.remote.forget(owner)
 	c, err := r.clientFor(user)
 	if err != nil {
 		return nil, failed(meta.ReconciliationFailedReason, err)
 	}
-	return apply.New(c, types.NamespacedName{Namespace: obj.Namespace, Name: obj.Name}), nil
+	return apply.New(c, owner), nil
 }
 
 // clientFor returns an uncached client acting as user (the controller itself when empty), creating it on
