@@ -17,6 +17,7 @@ package setup
 import (
 	"context"
 	"fmt"
+	"os"
 
 	runtimectrl "github.com/fluxcd/pkg/runtime/controller"
 	"github.com/spf13/pflag"
@@ -28,6 +29,7 @@ import (
 	kustomizev1 "github.com/tide-gitops/tide/api/kustomize/v1"
 	kustomizev1beta2 "github.com/tide-gitops/tide/api/kustomize/v1beta2"
 	sourcev1 "github.com/tide-gitops/tide/api/source/v1"
+	"github.com/tide-gitops/tide/internal/artifact"
 	"github.com/tide-gitops/tide/internal/manager"
 	"github.com/tide-gitops/tide/kustomize-controller/internal/build"
 	"github.com/tide-gitops/tide/kustomize-controller/internal/controller"
@@ -49,6 +51,9 @@ type Options struct {
 	// BuildCacheSize is how many builds are kept in memory, keyed by artifact digest, path and spec; 0
 	// disables the cache.
 	BuildCacheSize int
+	// ArtifactCacheSize is how many extracted artifacts are kept on disk, shared by the Kustomizations built
+	// from them; 0 extracts the artifact for each build.
+	ArtifactCacheSize int
 	// InsecureKubeConfigExec lets spec.kubeConfig kubeconfigs run exec credential plugins (off, as in Flux).
 	InsecureKubeConfigExec bool
 	// InsecureKubeConfigTLS lets spec.kubeConfig kubeconfigs set insecure-skip-tls-verify (off, as in Flux).
@@ -66,6 +71,8 @@ func (o *Options) BindFlags(fs *pflag.FlagSet) {
 		"The service account impersonated by Kustomizations that do not set spec.serviceAccountName.")
 	fs.IntVar(&o.BuildCacheSize, "kustomize-build-cache-size", 2000,
 		"How many kustomize builds to keep in memory, keyed by artifact digest, path and spec; 0 disables the cache.")
+	fs.IntVar(&o.ArtifactCacheSize, "artifact-cache-size", 8,
+		"How many extracted source artifacts to keep on disk, shared by the Kustomizations built from them; 0 extracts the artifact for every build.")
 	fs.BoolVar(&o.InsecureKubeConfigExec, "insecure-kubeconfig-exec", false,
 		"Allow kubeconfigs of spec.kubeConfig (remote clusters) to use exec credential plugins, which run a command in the controller's container.")
 	fs.BoolVar(&o.InsecureKubeConfigTLS, "insecure-kubeconfig-tls", false,
@@ -74,7 +81,7 @@ func (o *Options) BindFlags(fs *pflag.FlagSet) {
 
 // Spec returns the kustomize-controller's description for manager.Main, with its flags bound to a new Options.
 func Spec() manager.Spec {
-	return SpecWithOptions(&Options{NoRemoteBases: true, BuildCacheSize: 2000})
+	return SpecWithOptions(&Options{NoRemoteBases: true, BuildCacheSize: 2000, ArtifactCacheSize: 8})
 }
 
 // SpecWithOptions is Spec with the caller's Options (tide dev sets them without flags).
@@ -101,7 +108,12 @@ func setupReconciler(ctx context.Context, mgr ctrl.Manager, opts *manager.Option
 	if o.BuildCacheSize > 0 {
 		cache = build.NewCache(o.BuildCacheSize, buildCacheMaxObjects)
 	}
+	artifacts, err := sharedArtifacts(ctx, o.ArtifactCacheSize)
+	if err != nil {
+		return err
+	}
 	r := &controller.KustomizationReconciler{
+		Artifacts:             artifacts,
 		Client:                mgr.GetClient(),
 		APIReader:             mgr.GetAPIReader(),
 		Config:                mgr.GetConfig(),
@@ -127,4 +139,21 @@ func setupReconciler(ctx context.Context, mgr ctrl.Manager, opts *manager.Option
 		return fmt.Errorf("setting up the Kustomization controller: %w", err)
 	}
 	return nil
+}
+
+// sharedArtifacts returns the store of extracted artifacts in a new temporary directory, removed when ctx ends,
+// or nil when size is 0.
+func sharedArtifacts(ctx context.Context, size int) (*artifact.Shared, error) {
+	if size <= 0 {
+		return nil, nil
+	}
+	dir, err := os.MkdirTemp("", Name+"-artifacts-")
+	if err != nil {
+		return nil, fmt.Errorf("creating the directory of shared artifacts: %w", err)
+	}
+	go func() {
+		<-ctx.Done()
+		_ = os.RemoveAll(dir)
+	}()
+	return artifact.NewShared(dir, size)
 }

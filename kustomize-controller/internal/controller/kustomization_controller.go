@@ -36,6 +36,7 @@ import (
 
 	kustomizev1 "github.com/tide-gitops/tide/api/kustomize/v1"
 	sourcev1 "github.com/tide-gitops/tide/api/source/v1"
+	"github.com/tide-gitops/tide/internal/artifact"
 	"github.com/tide-gitops/tide/internal/reconcile"
 	"github.com/tide-gitops/tide/kustomize-controller/internal/build"
 )
@@ -72,6 +73,9 @@ type KustomizationReconciler struct {
 	HTTPClient *http.Client
 	// BuildCache keeps builds by artifact digest; nil disables caching.
 	BuildCache *build.Cache
+	// Artifacts keeps extracted artifacts by digest, shared by the Kustomizations of one source; nil extracts
+	// each artifact into a temporary directory per build.
+	Artifacts *artifact.Shared
 
 	// AllowRemoteBases lets kustomize fetch remote bases (--no-remote-bases=false).
 	AllowRemoteBases bool

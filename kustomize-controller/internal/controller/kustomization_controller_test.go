@@ -460,3 +460,27 @@ func TestCrossNamespaceSourceRefused(t *testing.T) {
 		t.Fatalf("error = %v, want a stalled AccessDenied", err)
 	}
 }
+
+// TestKustomizationsOfOneArtifactShareOneDownload: Kustomizations with different specs (so different builds) of
+// the same artifact read one extracted copy: the artifact is downloaded once for all of them.
+func TestKustomizationsOfOneArtifactShareOneDownload(t *testing.T) {
+	f := newFixture(t)
+	url, digest := artifacts.publish(t, map[string]string{"app/cm.yaml": configMapYAML("settings", "v1")})
+	rev := f.setArtifact(t, url, digest)
+	var ks []*kustomizev1.Kustomization
+	for i := range 5 {
+		ks = append(ks, f.kustomization(t, fmt.Sprintf("app-%d", i), "./app", func(k *kustomizev1.Kustomization) {
+			k.Spec.TargetNamespace = f.ns
+			k.Spec.NamePrefix = fmt.Sprintf("app-%d-", i)
+		}))
+	}
+	for i, k := range ks {
+		waitApplied(t, k, rev)
+		if !exists(t, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: f.ns, Name: fmt.Sprintf("app-%d-settings", i)}}) {
+			t.Errorf("app-%d-settings not applied", i)
+		}
+	}
+	if n := artifacts.downloadsOf(url); n != 1 {
+		t.Errorf("the artifact was downloaded %d times for 5 Kustomizations, want 1", n)
+	}
+}

@@ -140,28 +140,11 @@ func (r *KustomizationReconciler) sourceArtifact(ctx context.Context, obj *kusto
 	return art.DeepCopy(), nil
 }
 
-// buildArtifact downloads and verifies the artifact into a temporary directory, reads the substitution
-// variables and builds spec.path.
+// buildArtifact reads the substitution variables and builds spec.path of the artifact, which is downloaded and
+// verified only when the build is not cached.
 func (r *KustomizationReconciler) buildArtifact(ctx context.Context, obj *kustomizev1.Kustomization, art *meta.Artifact) ([]*unstructured.Unstructured, error) {
-	tmp, err := os.MkdirTemp("", "kustomization-")
-	if err != nil {
-		return nil, failed(meta.ArtifactFailedReason, fmt.Errorf("creating a temporary directory: %w", err))
-	}
-	defer os.RemoveAll(tmp)
-	hc := r.HTTPClient
-	if hc == nil {
-		hc = defaultHTTPClient
-	}
-	// The artifact is downloaded only when its build is not cached (the cache is keyed by its digest).
-	var fetchErr error
-	fetch := func() (string, error) {
-		dir := filepath.Join(tmp, "source")
-		if err := artifact.Fetch(ctx, hc, art.URL, art.Digest, dir, artifact.FetchOptions{}); err != nil {
-			fetchErr = artifactError(art, err)
-			return "", fetchErr
-		}
-		return dir, nil
-	}
+	fetch, fetchErr, cleanup := r.artifactSource(ctx, art)
+	defer cleanup()
 	vars, err := r.substitutionVars(ctx, obj)
 	if err != nil {
 		return nil, failed(meta.BuildFailedReason, err)
@@ -174,16 +157,65 @@ func (r *KustomizationReconciler) buildArtifact(ctx context.Context, obj *kustom
 		StrictSubstitution: r.StrictSubstitution,
 	})
 	if err != nil {
-		if fetchErr != nil {
-			return nil, fetchErr
+		if *fetchErr != nil {
+			return nil, *fetchErr
 		}
 		return nil, failed(meta.BuildFailedReason, err)
 	}
 	return objs, nil
 }
 
+// artifactSource returns the build.Source of the artifact, where the failed download's step error is kept, and
+// a cleanup to call once the build is done. With r.Artifacts, Kustomizations of the same artifact share one
+// extracted copy (read-only); otherwise it is extracted into a temporary directory of this build.
+func (r *KustomizationReconciler) artifactSource(ctx context.Context, art *meta.Artifact) (build.Source, *error, func()) {
+	hc := r.HTTPClient
+	if hc == nil {
+		hc = defaultHTTPClient
+	}
+	var fetchErr error
+	var cleanups []func()
+	download := func(dir string) error {
+		if err := artifact.Fetch(ctx, hc, art.URL, art.Digest, dir, artifact.FetchOptions{}); err != nil {
+			fetchErr = artifactError(art, err)
+			return fetchErr
+		}
+		return nil
+	}
+	fetch := func() (string, error) {
+		if r.Artifacts == nil {
+			tmp, err := os.MkdirTemp("", "kustomization-")
+			if err != nil {
+				fetchErr = failed(meta.ArtifactFailedReason, fmt.Errorf("creating a temporary directory: %w", err))
+				return "", fetchErr
+			}
+			cleanups = append(cleanups, func() { _ = os.RemoveAll(tmp) })
+			dir := filepath.Join(tmp, "source")
+			return dir, download(dir)
+		}
+		dir, release, err := r.Artifacts.Acquire(ctx, art.Digest, download)
+		if err != nil {
+			if fetchErr == nil { // another reconcile's download of the same artifact failed, or ctx ended
+				var se *stepError
+				if !errors.As(err, &se) {
+					se = artifactError(art, err)
+				}
+				fetchErr = se
+			}
+			return "", fetchErr
+		}
+		cleanups = append(cleanups, release)
+		return dir, nil
+	}
+	return fetch, &fetchErr, func() {
+		for _, c := range cleanups {
+			c()
+		}
+	}
+}
+
 // artifactError explains a failed download, naming a digest mismatch as such.
-func artifactError(art *meta.Artifact, err error) error {
+func artifactError(art *meta.Artifact, err error) *stepError {
 	var mismatch *artifact.DigestMismatchError
 	if errors.As(err, &mismatch) {
 		return failed(meta.ArtifactFailedReason, fmt.Errorf(

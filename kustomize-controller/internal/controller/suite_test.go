@@ -60,7 +60,17 @@ func startController(ctx context.Context, e *testenv.Env) error {
 	if err != nil {
 		return err
 	}
+	shared, err := os.MkdirTemp("", "kustomize-controller-artifacts-")
+	if err != nil {
+		return err
+	}
+	e.OnStop(func() { _ = os.RemoveAll(shared) })
+	store, err := artifact.NewShared(shared, 4)
+	if err != nil {
+		return err
+	}
 	r := &KustomizationReconciler{
+		Artifacts:      store,
 		Client:         mgr.GetClient(),
 		APIReader:      mgr.GetAPIReader(),
 		Config:         mgr.GetConfig(),
@@ -86,7 +96,15 @@ type artifactServer struct {
 	base      string
 	n         int
 	files     map[string][]byte
-	downloads int // artifact requests served
+	downloads int            // artifact requests served
+	perPath   map[string]int // artifact requests served, by URL path
+}
+
+// downloadsOf returns how many times the artifact at url was served.
+func (s *artifactServer) downloadsOf(url string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.perPath[strings.TrimPrefix(url, s.base)]
 }
 
 // downloaded returns how many artifacts were served so far.
@@ -100,6 +118,10 @@ func (s *artifactServer) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	s.mu.Lock()
 	b, ok := s.files[req.URL.Path]
 	s.downloads++
+	if s.perPath == nil {
+		s.perPath = map[string]int{}
+	}
+	s.perPath[req.URL.Path]++
 	s.mu.Unlock()
 	if !ok {
 		http.NotFound(w, req)
