@@ -89,7 +89,7 @@ func BinDirFromEnv() string {
 
 // Start starts etcd and kube-apiserver (and kube-controller-manager when asked) and waits until the API server
 // is ready. On error every process it started is stopped.
-func Start(ctx context.Context, opts Options) (cp *ControlPlane, err error) {
+func Start(ctx context.Context, opts Options) (_ *ControlPlane, err error) {
 	if opts.Dir == "" {
 		return nil, errors.New("control plane state directory is required")
 	}
@@ -112,31 +112,31 @@ func Start(ctx context.Context, opts Options) (cp *ControlPlane, err error) {
 	if err != nil {
 		return nil, err
 	}
-	cp = &ControlPlane{Dir: opts.Dir, APIServerURL: "https://127.0.0.1:" + strconv.Itoa(ports[0])}
+	started := &ControlPlane{Dir: opts.Dir, APIServerURL: "https://127.0.0.1:" + strconv.Itoa(ports[0])}
 	defer func() {
 		if err != nil {
-			_ = cp.Stop()
+			_ = started.Stop() // the named result is nil by now: stop what was started
 		}
 	}()
 	etcdURL := "http://127.0.0.1:" + strconv.Itoa(ports[1])
-	if err := cp.startEtcd(opts, etcdURL, ports[2]); err != nil {
+	if err := started.startEtcd(opts, etcdURL, ports[2]); err != nil {
 		return nil, err
 	}
-	if err := cp.startAPIServer(opts, st, etcdURL, ports[0]); err != nil {
+	if err := started.startAPIServer(opts, st, etcdURL, ports[0]); err != nil {
 		return nil, err
 	}
-	if err := cp.waitReady(ctx, st, opts.ReadyTimeout); err != nil {
+	if err := started.waitReady(ctx, st, opts.ReadyTimeout); err != nil {
 		return nil, err
 	}
-	if err := cp.writeKubeconfig(st); err != nil {
+	if err := started.writeKubeconfig(st); err != nil {
 		return nil, err
 	}
 	if opts.WithControllerManager {
-		if err := cp.startControllerManager(opts, st); err != nil {
+		if err := started.startControllerManager(opts, st); err != nil {
 			return nil, err
 		}
 	}
-	return cp, nil
+	return started, nil
 }
 
 func binaries(opts Options) []string {

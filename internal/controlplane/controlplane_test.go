@@ -8,6 +8,8 @@ package controlplane
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -113,5 +115,28 @@ func TestStartReportsMissingBinaries(t *testing.T) {
 	want := "run hack/get-control-plane.sh"
 	if got := err.Error(); !strings.Contains(got, want) {
 		t.Errorf("error %q does not tell the user to %q", got, want)
+	}
+}
+
+// TestStartCancelledStopsWhatItStarted cancels a start while the API server is coming up: Start must return the
+// error without panicking and leave no etcd or kube-apiserver of its state directory running.
+func TestStartCancelledStopsWhatItStarted(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	cp, err := Start(ctx, Options{Dir: dir})
+	if err == nil {
+		_ = cp.Stop()
+		t.Skip("the control plane came up within 300ms; nothing to cancel")
+	}
+	entries, rerr := os.ReadDir("/proc")
+	if rerr != nil {
+		t.Skip("no /proc")
+	}
+	for _, e := range entries {
+		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err == nil && strings.Contains(string(cmdline), dir) {
+			t.Errorf("process %s of the cancelled start still runs: %s", e.Name(), strings.ReplaceAll(string(cmdline), "\x00", " "))
+		}
 	}
 }
