@@ -33,5 +33,18 @@ and S3 buckets declare.`,
 	}
 	global.bindFlags(root.PersistentFlags())
 	root.AddCommand(newDevCommand())
+	root.AddCommand(newInstallCommand())
+	root.AddCommand(newUninstallCommand())
+	root.AddCommand(newCheckCommand())
+	root.AddCommand(newBootstrapCommand())
+	root.AddCommand(newGetCommand())
+	root.AddCommand(newReconcileCommand())
+	root.AddCommand(newSuspendCommand())
+	root.AddCommand(newResumeCommand())
+	root.AddCommand(newEventsCommand())
+	root.AddCommand(newTreeCommand())
+	root.AddCommand(newExportCommand())
+	root.AddCommand(newCreateCommand())
+	root.AddCommand(newCompletionCommand())
 	return root
 }

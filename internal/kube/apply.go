@@ -26,8 +26,13 @@ const FieldManager = "tide"
 
 // Build runs kustomize on dir, as `kubectl kustomize dir` would, and returns the objects.
 func Build(dir string) ([]*unstructured.Unstructured, error) {
+	return build(filesys.MakeFsOnDisk(), dir)
+}
+
+// build runs kustomize on dir of fsys and returns the objects.
+func build(fsys filesys.FileSystem, dir string) ([]*unstructured.Unstructured, error) {
 	k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
-	resMap, err := k.Run(filesys.MakeFsOnDisk(), dir)
+	resMap, err := k.Run(fsys, dir)
 	if err != nil {
 		return nil, fmt.Errorf("building %s with kustomize: %w", dir, err)
 	}

@@ -10,6 +10,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	nethttp "net/http"
 	"os"
 	"os/exec"
@@ -36,7 +37,11 @@ import (
 // namePrefix app-NNNN-, targetNamespace fleet-apps, interval 60m, prune true, wait false. They are created with
 // the kustomize-controller stopped; then the real binary starts. It reports:
 //   - all-ready-s: from the controller's start until all 1,000 are Ready;
-//   - rss-MiB: the controller's peak resident memory (VmHWM).
+//   - rss-MiB: the controller's peak resident memory (VmHWM);
+//   - requests/kustomization: the controller's API requests from its start (client-go's
+//     rest_client_requests_total, including discovery, leader election and watches) divided by 1,000.
+//
+// With TIDE_BENCH_PROFILES=<dir>, the controller's heap profile at the end is saved there.
 //
 // Run: hack/bench.sh KustomizeFleet (one iteration: the Kustomizations are not deleted afterwards).
 func BenchmarkKustomizeFleet(b *testing.B) {
@@ -79,8 +84,9 @@ func BenchmarkKustomizeFleet(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+		metrics := freeAddr(b)
 		start := time.Now()
-		proc, stop := startController(b, "kustomize-controller")
+		proc, stop := startController(b, "kustomize-controller", "--metrics-addr", metrics)
 		deadline := start.Add(10 * time.Minute)
 		for {
 			var list kustomizev1.KustomizationList
@@ -103,9 +109,12 @@ func BenchmarkKustomizeFleet(b *testing.B) {
 		}
 		allReady := time.Since(start)
 		rss := peakRSS(b, proc.Process.Pid)
+		requests := restRequests(b, metrics)
+		saveHeapProfile(b, metrics, "kustomize-fleet")
 		stop()
 		b.ReportMetric(allReady.Seconds(), "all-ready-s")
 		b.ReportMetric(rss, "rss-MiB")
+		b.ReportMetric(requests/fleet, "requests/kustomization")
 	}
 }
 
@@ -248,4 +257,27 @@ func restRequests(b *testing.B, addr string) float64 {
 		b.Fatal(err)
 	}
 	return sum
+}
+
+// saveHeapProfile saves a controller's heap profile into $TIDE_BENCH_PROFILES, when set.
+func saveHeapProfile(b *testing.B, addr, name string) {
+	b.Helper()
+	dir := os.Getenv("TIDE_BENCH_PROFILES")
+	if dir == "" {
+		return
+	}
+	resp, err := nethttp.Get("http://" + addr + "/debug/pprof/heap")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		b.Fatal(err)
+	}
+	file := filepath.Join(dir, name+".heap.pb.gz")
+	if err := os.WriteFile(file, data, 0o600); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("heap profile: go tool pprof %s", file)
 }

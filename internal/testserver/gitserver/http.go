@@ -7,21 +7,17 @@ SPDX-License-Identifier: Apache-2.0
 package gitserver
 
 import (
-	"bytes"
-	"crypto/subtle"
 	"crypto/tls"
 	"io"
 	"log"
 	"net/http"
-	"net/http/cgi"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 
+	"github.com/tide-gitops/tide/internal/gitserve"
 	"github.com/tide-gitops/tide/internal/testserver/pki"
 )
 
@@ -45,9 +41,8 @@ type HTTPServer struct {
 	// CAFile is a file holding CACert, for `git -c http.sslCAInfo=...` (TLS only).
 	CAFile string
 
-	opts HTTPOptions
-	srv  *httptest.Server
-	cgi  *cgi.Handler
+	srv     *httptest.Server
+	handler *gitserve.Handler
 
 	mu    sync.Mutex
 	stats HTTPStats
@@ -70,20 +65,20 @@ type HTTPStats struct {
 // StartHTTP serves the repositories over smart HTTP (fetch and push) until the test ends.
 func (s *Server) StartHTTP(t testing.TB, o HTTPOptions) *HTTPServer {
 	t.Helper()
-	h := &HTTPServer{opts: o}
-	h.cgi = &cgi.Handler{
-		Path: gitPath(t),
-		Args: []string{"http-backend"},
-		Dir:  s.root,
-		Env: append(s.gitEnv(nil),
-			"GIT_PROJECT_ROOT="+s.root,
-			"GIT_HTTP_EXPORT_ALL=1",
-			"GIT_CONFIG_COUNT=1",
-			"GIT_CONFIG_KEY_0=http.receivepack",
-			"GIT_CONFIG_VALUE_0=true",
-		),
-		Stderr: io.Discard,
+	h := &HTTPServer{}
+	handler, err := gitserve.New(gitserve.Options{
+		Root:        s.root,
+		Username:    o.Username,
+		Password:    o.Password,
+		BearerToken: o.BearerToken,
+		ReceivePack: true,
+		Env:         s.gitEnv(nil),
+		Observe:     h.observe,
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
+	h.handler = handler
 	h.srv = httptest.NewUnstartedServer(h)
 	// Rejected handshakes are expected in tests of untrusted certificates: keep them out of the test log.
 	h.srv.Config.ErrorLog = log.New(io.Discard, "", 0)
@@ -111,15 +106,6 @@ func (s *Server) StartHTTP(t testing.TB, o HTTPOptions) *HTTPServer {
 	return h
 }
 
-func gitPath(t testing.TB) string {
-	t.Helper()
-	p, err := exec.LookPath("git")
-	if err != nil {
-		t.Fatalf("the git CLI is needed: %v", err)
-	}
-	return p
-}
-
 // RepoURL returns the clone URL of the repository `<name>.git`.
 func (h *HTTPServer) RepoURL(name string) string { return h.URL + "/" + name + ".git" }
 
@@ -133,60 +119,22 @@ func (h *HTTPServer) Stats() HTTPStats {
 // Close stops the server; later requests fail to connect. Tests need not call it: it runs at cleanup.
 func (h *HTTPServer) Close() { h.srv.Close() }
 
-// ServeHTTP authenticates the request and hands it to git http-backend.
-func (h *HTTPServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !h.authorized(r) {
-		h.count(func(s *HTTPStats) { s.Unauthorized++ })
-		w.Header().Set("WWW-Authenticate", `Basic realm="gitserver"`)
-		http.Error(w, "authentication required", http.StatusUnauthorized)
-		return
-	}
-	switch {
-	case r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/info/refs"):
-		h.count(func(s *HTTPStats) { s.RefAdvertisements++ })
-	case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/git-upload-pack"):
-		h.count(func(s *HTTPStats) { s.UploadPacks++ })
-	case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/git-receive-pack"):
-		h.count(func(s *HTTPStats) { s.ReceivePacks++ })
-	}
-	// Go's CGI host refuses chunked request bodies, which git sends for large pushes and fetch negotiations:
-	// read the body and pass it on with a Content-Length.
-	if r.ContentLength < 0 || len(r.TransferEncoding) > 0 {
-		h.count(func(s *HTTPStats) { s.ChunkedBodies++ })
-		body, err := io.ReadAll(r.Body)
-		if err != nil {
-			http.Error(w, "reading request body: "+err.Error(), http.StatusBadRequest)
-			return
-		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		r.ContentLength = int64(len(body))
-		r.TransferEncoding = nil
-	}
-	h.cgi.ServeHTTP(w, r)
-}
+// ServeHTTP authenticates the request and hands it to git http-backend (see internal/gitserve).
+func (h *HTTPServer) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.handler.ServeHTTP(w, r) }
 
-func (h *HTTPServer) count(f func(*HTTPStats)) {
+func (h *HTTPServer) observe(e gitserve.Event) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	f(&h.stats)
+	switch e {
+	case gitserve.RefAdvertisement:
+		h.stats.RefAdvertisements++
+	case gitserve.UploadPack:
+		h.stats.UploadPacks++
+	case gitserve.ReceivePack:
+		h.stats.ReceivePacks++
+	case gitserve.Unauthorized:
+		h.stats.Unauthorized++
+	case gitserve.ChunkedBody:
+		h.stats.ChunkedBodies++
+	}
 }
-
-func (h *HTTPServer) authorized(r *http.Request) bool {
-	if h.opts.Username == "" && h.opts.BearerToken == "" {
-		return true
-	}
-	if h.opts.Username != "" {
-		if u, p, ok := r.BasicAuth(); ok && equal(u, h.opts.Username) && equal(p, h.opts.Password) {
-			return true
-		}
-	}
-	if h.opts.BearerToken != "" {
-		auth := r.Header.Get("Authorization")
-		if token, ok := strings.CutPrefix(auth, "Bearer "); ok && equal(token, h.opts.BearerToken) {
-			return true
-		}
-	}
-	return false
-}
-
-func equal(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }

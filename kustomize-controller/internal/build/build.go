@@ -20,6 +20,7 @@ import (
 
 	"fmt"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 
@@ -27,6 +28,7 @@ import (
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/api/resmap"
 	kustypes "sigs.k8s.io/kustomize/api/types"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/kustomize/kyaml/openapi"
 
 	kustomizev1 "github.com/tide-gitops/tide/api/kustomize/v1"
@@ -44,6 +46,22 @@ type Options struct {
 	Vars map[string]string
 	// StrictSubstitution fails on a variable with no value and no default instead of substituting "".
 	StrictSubstitution bool
+	// Decryptor, when set (spec.decryption), decrypts SOPS-encrypted generator sources and patches before
+	// kustomize runs, and encrypted objects after the cache. A build that read decrypted sources holds
+	// plaintext and is never cached; encrypted objects are cached encrypted.
+	Decryptor Decryptor
+}
+
+// Decryptor decrypts the SOPS-encrypted input of a build (implemented by the decrypt package).
+type Decryptor interface {
+	// DecryptSources returns the plaintext of the encrypted files that the kustomizations from dir read
+	// through generators and patches, keyed by resolved path in fsys; root is cut from paths in messages.
+	DecryptSources(fsys filesys.FileSystem, root, dir string) (map[string][]byte, error)
+	// DecryptObject returns a decrypted copy of obj, or nil when it holds nothing encrypted. It never
+	// modifies obj.
+	DecryptObject(obj *unstructured.Unstructured) (*unstructured.Unstructured, error)
+	// Fingerprint identifies the keys (a hash, never the keys) in cache keys.
+	Fingerprint() string
 }
 
 // Build returns the objects that the Kustomization spec makes of the artifact extracted at root: kustomize's
@@ -66,10 +84,10 @@ func BuildFrom(ctx context.Context, src Source, spec *kustomizev1.KustomizationS
 	}
 	key := ""
 	if opts.Cache != nil {
-		key = CacheKey(opts.ArtifactDigest, spec, opts.AllowRemoteBases)
+		key = cacheKey(opts, spec)
 	}
 	var built []*unstructured.Unstructured
-	cached := false
+	cached, plaintext := false, false
 	if key != "" {
 		built, cached = opts.Cache.get(key)
 	}
@@ -78,19 +96,20 @@ func BuildFrom(ctx context.Context, src Source, spec *kustomizev1.KustomizationS
 		if err != nil {
 			return nil, err
 		}
-		if built, err = buildObjects(root, spec, opts.AllowRemoteBases); err != nil {
+		if built, plaintext, err = buildDecrypting(root, spec, opts.AllowRemoteBases, opts.Decryptor); err != nil {
 			return nil, err
 		}
-		if key != "" {
+		if key != "" && !plaintext {
 			opts.Cache.put(key, built)
 		}
 	}
-	return finish(built, spec, opts)
+	return finish(built, spec, opts, plaintext)
 }
 
-// finish copies the built objects and applies the post-build steps: substitution, then commonMetadata (in
-// Flux, commonMetadata is set at apply time, after substitution).
-func finish(built []*unstructured.Unstructured, spec *kustomizev1.KustomizationSpec, opts Options) ([]*unstructured.Unstructured, error) {
+// finish copies the built objects and applies the post-build steps: decryption, substitution, then
+// commonMetadata (in Flux, commonMetadata is set at apply time, after substitution). plaintext says the build
+// read decrypted sources.
+func finish(built []*unstructured.Unstructured, spec *kustomizev1.KustomizationSpec, opts Options, plaintext bool) ([]*unstructured.Unstructured, error) {
 	substitute := spec.PostBuild != nil && len(opts.Vars) > 0
 	if substitute {
 		if err := validateVars(opts.Vars); err != nil {
@@ -99,15 +118,27 @@ func finish(built []*unstructured.Unstructured, spec *kustomizev1.KustomizationS
 	}
 	objs := make([]*unstructured.Unstructured, 0, len(built))
 	for _, b := range built {
-		if substitute && !substitutionDisabled(b) {
-			u, err := substituteObject(b, opts.Vars, opts.StrictSubstitution)
+		obj, decrypted, err := decryptObject(b, opts.Decryptor)
+		if err != nil {
+			return nil, err
+		}
+		if substitute && !substitutionDisabled(obj) {
+			u, err := substituteObject(obj, opts.Vars, opts.StrictSubstitution)
+			if err != nil && (decrypted || plaintext) {
+				// The message could quote a decrypted value.
+				return nil, fmt.Errorf("post-build substitution of %s failed; the details are withheld because "+
+					"the build holds decrypted values", objectRef(obj))
+			}
 			if err != nil {
 				return nil, err
 			}
 			objs = append(objs, u)
 			continue
 		}
-		objs = append(objs, b.DeepCopy())
+		if !decrypted {
+			obj = obj.DeepCopy()
+		}
+		objs = append(objs, obj)
 	}
 	if cm := spec.CommonMetadata; cm != nil {
 		SetCommonMetadata(objs, cm.Labels, cm.Annotations)
@@ -142,33 +173,94 @@ func SetCommonMetadata(objs []*unstructured.Unstructured, labels, annotations ma
 	}
 }
 
-// buildObjects runs the uncached part of a build: path checks, kustomization generation, kustomize.
+// buildObjects runs the uncached part of a build without decryption.
 func buildObjects(root string, spec *kustomizev1.KustomizationSpec, allowRemote bool) ([]*unstructured.Unstructured, error) {
+	objs, _, err := buildDecrypting(root, spec, allowRemote, nil)
+	return objs, err
+}
+
+// buildDecrypting runs the uncached part of a build: path checks, kustomization generation, decryption of the
+// generator sources (with dec), kustomize. plaintext reports that decrypted sources were read.
+func buildDecrypting(root string, spec *kustomizev1.KustomizationSpec, allowRemote bool, dec Decryptor) (
+	objs []*unstructured.Unstructured, plaintext bool, err error) {
 	fsys, err := newRootFS(root, allowRemote)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	dir, err := kustomizationDir(fsys, spec.Path)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	data, file, changed, err := generatedKustomization(fsys, dir, spec)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if changed {
 		fsys.overrides[file] = data
 	}
 	scan, err := checkReferences(fsys, dir, allowRemote)
 	if err != nil {
-		return nil, err
+		return nil, false, err
+	}
+	decrypted, err := decryptSources(fsys, dir, dec)
+	if err != nil {
+		return nil, false, err
 	}
 	m, err := runKustomize(fsys, dir, scan.customSchema)
 	if err != nil {
-		msg := strings.ReplaceAll(err.Error(), fsys.root+string(filepath.Separator), "")
-		return nil, fmt.Errorf("kustomize build of %q failed: %s", displayPath(spec.Path), msg)
+		return nil, false, kustomizeError(fsys, dir, spec, scan.customSchema, decrypted, err)
 	}
-	return toObjects(m)
+	objs, err = toObjects(m)
+	return objs, len(decrypted) > 0, err
+}
+
+// decryptSources shadows the encrypted generator sources and patches with their plaintext, in memory only.
+func decryptSources(fsys *rootFS, dir string, dec Decryptor) ([]string, error) {
+	if dec == nil {
+		return nil, nil
+	}
+	files, err := dec.DecryptSources(fsys, fsys.root, dir)
+	if err != nil {
+		return nil, err
+	}
+	paths := make([]string, 0, len(files))
+	for p, data := range files {
+		fsys.overrides[p] = data
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	return paths, nil
+}
+
+// kustomizeError names spec.path and kustomize's message. When the build read decrypted files, the message
+// could quote them: it is then the message of the same build with the files encrypted, or withheld when
+// that build succeeds (the decrypted content is what kustomize refused).
+func kustomizeError(fsys *rootFS, dir string, spec *kustomizev1.KustomizationSpec, customSchema bool, decrypted []string, err error) error {
+	if len(decrypted) > 0 {
+		names := make([]string, len(decrypted))
+		for i, p := range decrypted {
+			delete(fsys.overrides, p)
+			names[i] = fsys.rel(p)
+		}
+		if _, err = runKustomize(fsys, dir, customSchema); err == nil {
+			return fmt.Errorf("kustomize build of %q failed on the decrypted content of %s; kustomize's message is "+
+				"withheld as it may quote secret values", displayPath(spec.Path), strings.Join(names, ", "))
+		}
+	}
+	msg := strings.ReplaceAll(err.Error(), fsys.root+string(filepath.Separator), "")
+	return fmt.Errorf("kustomize build of %q failed: %s", displayPath(spec.Path), msg)
+}
+
+// decryptObject returns b decrypted (a copy) when dec finds something encrypted in it, else b itself.
+func decryptObject(b *unstructured.Unstructured, dec Decryptor) (*unstructured.Unstructured, bool, error) {
+	if dec == nil {
+		return b, false, nil
+	}
+	d, err := dec.DecryptObject(b)
+	if err != nil || d == nil {
+		return b, false, err
+	}
+	return d, true, nil
 }
 
 // displayPath names spec.path in messages.

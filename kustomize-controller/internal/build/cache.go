@@ -64,6 +64,18 @@ func CacheKey(digest string, spec *kustomizev1.KustomizationSpec, allowRemote bo
 	return hex.EncodeToString(sum[:])
 }
 
+// cacheKey is the CacheKey of a build, extended with the decryption keys' fingerprint: a build with
+// decryption is another entry than one without (generator sources are only decrypted with it), and rotated
+// keys build again.
+func cacheKey(opts Options, spec *kustomizev1.KustomizationSpec) string {
+	key := CacheKey(opts.ArtifactDigest, spec, opts.AllowRemoteBases)
+	if key == "" || opts.Decryptor == nil {
+		return key
+	}
+	sum := sha256.Sum256([]byte(key + "\x00" + opts.Decryptor.Fingerprint()))
+	return hex.EncodeToString(sum[:])
+}
+
 // get returns the cached build of key.
 func (c *Cache) get(key string) ([]*unstructured.Unstructured, bool) {
 	c.mu.Lock()

@@ -140,8 +140,9 @@ func (r *KustomizationReconciler) sourceArtifact(ctx context.Context, obj *kusto
 	return art.DeepCopy(), nil
 }
 
-// buildArtifact reads the substitution variables and builds spec.path of the artifact, which is downloaded and
-// verified only when the build is not cached.
+// buildArtifact reads the substitution variables and the decryption keys and builds spec.path of the artifact,
+// which is downloaded and verified only when the build is not cached. A SOPS-encrypted Secret left in the
+// build (no spec.decryption) fails it.
 func (r *KustomizationReconciler) buildArtifact(ctx context.Context, obj *kustomizev1.Kustomization, art *meta.Artifact) ([]*unstructured.Unstructured, error) {
 	fetch, fetchErr, cleanup := r.artifactSource(ctx, art)
 	defer cleanup()
@@ -149,12 +150,17 @@ func (r *KustomizationReconciler) buildArtifact(ctx context.Context, obj *kustom
 	if err != nil {
 		return nil, failed(meta.BuildFailedReason, err)
 	}
+	dec, err := r.decryptor(ctx, obj)
+	if err != nil {
+		return nil, err
+	}
 	objs, err := build.BuildFrom(ctx, fetch, &obj.Spec, build.Options{
 		AllowRemoteBases:   r.AllowRemoteBases,
 		ArtifactDigest:     art.Digest,
 		Cache:              r.BuildCache,
 		Vars:               vars,
 		StrictSubstitution: r.StrictSubstitution,
+		Decryptor:          dec,
 	})
 	if err != nil {
 		if *fetchErr != nil {
@@ -162,7 +168,7 @@ func (r *KustomizationReconciler) buildArtifact(ctx context.Context, obj *kustom
 		}
 		return nil, failed(meta.BuildFailedReason, err)
 	}
-	return objs, nil
+	return objs, refuseEncrypted(objs)
 }
 
 // artifactSource returns the build.Source of the artifact, where the failed download's step error is kept, and

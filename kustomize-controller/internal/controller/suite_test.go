@@ -53,6 +53,7 @@ func startController(ctx context.Context, e *testenv.Env) error {
 	srv := httptest.NewServer(artifacts)
 	artifacts.base = srv.URL
 	mgr, err := ctrl.NewManager(e.Config, ctrl.Options{
+		Logger:                 logs.logger(), // grepped by kustomization_decrypt_test.go
 		Scheme:                 e.Scheme,
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
