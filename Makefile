@@ -47,7 +47,8 @@ test: control-plane test-deps verify vet ## Run every test against a real local 
 	hack/test.sh
 
 .PHONY: dev
-dev: control-plane ## Start a local control plane with tide's CRDs; DEV_ARGS=--exit stops after printing.
+dev: control-plane ## Run tide and the demo app on a local control plane; DEV_ARGS=--exit stops once it is Ready.
+	hack/install-test-deps.sh git
 	go run ./cmd/tide dev $(DEV_ARGS)
 
 .PHONY: help

@@ -188,13 +188,14 @@ func waitAndReport(ctx context.Context, c client.Client, p *statusLog, k *kindIn
 	return report(p, k, obj)
 }
 
-// handled reports whether the controller handled the request token and decided Ready (True or False) for the
-// object's current generation.
+// handled reports whether the controller handled the request token, or a later request that replaced it
+// before the controller saw it (tide dev and other tools request reconciles too), and decided Ready (True or
+// False) for the object's current generation.
 func handled(obj *unstructured.Unstructured, token string) bool {
 	last, _, _ := unstructured.NestedString(obj.Object, "status", "lastHandledReconcileAt")
 	observed, _, _ := unstructured.NestedInt64(obj.Object, "status", "observedGeneration")
 	status, _, _, found := readyCondition(obj)
-	return last == token && observed == obj.GetGeneration() && found &&
+	return handledSince(last, token) && observed == obj.GetGeneration() && found &&
 		(status == string(metav1.ConditionTrue) || status == string(metav1.ConditionFalse))
 }
 

@@ -87,6 +87,7 @@ func BenchmarkKustomizeFleet(b *testing.B) {
 		metrics := freeAddr(b)
 		start := time.Now()
 		proc, stop := startController(b, "kustomize-controller", "--metrics-addr", metrics)
+		cpuProfile := startCPUProfile(b, metrics, "kustomize-fleet", 10*time.Second)
 		deadline := start.Add(10 * time.Minute)
 		for {
 			var list kustomizev1.KustomizationList
@@ -111,6 +112,7 @@ func BenchmarkKustomizeFleet(b *testing.B) {
 		rss := peakRSS(b, proc.Process.Pid)
 		requests := restRequests(b, metrics)
 		saveHeapProfile(b, metrics, "kustomize-fleet")
+		<-cpuProfile
 		stop()
 		b.ReportMetric(allReady.Seconds(), "all-ready-s")
 		b.ReportMetric(rss, "rss-MiB")
@@ -280,4 +282,39 @@ func saveHeapProfile(b *testing.B, addr, name string) {
 		b.Fatal(err)
 	}
 	b.Logf("heap profile: go tool pprof %s", file)
+}
+
+// startCPUProfile records a controller's CPU profile for d into $TIDE_BENCH_PROFILES, when set; the returned
+// channel is closed when it is saved (or at once without the variable).
+func startCPUProfile(b *testing.B, addr, name string, d time.Duration) <-chan struct{} {
+	done := make(chan struct{})
+	dir := os.Getenv("TIDE_BENCH_PROFILES")
+	if dir == "" {
+		close(done)
+		return done
+	}
+	go func() {
+		defer close(done)
+		var resp *nethttp.Response
+		var err error
+		for range 50 { // the metrics server comes up with the manager
+			if resp, err = nethttp.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", addr, int(d.Seconds()))); err == nil {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if err != nil {
+			b.Errorf("CPU profile: %v", err)
+			return
+		}
+		defer resp.Body.Close()
+		data, err := io.ReadAll(resp.Body)
+		if err == nil {
+			err = os.WriteFile(filepath.Join(dir, name+".cpu.pb.gz"), data, 0o600)
+		}
+		if err != nil {
+			b.Errorf("CPU profile: %v", err)
+		}
+	}()
+	return done
 }

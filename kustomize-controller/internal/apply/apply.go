@@ -95,8 +95,8 @@ type ApplyOptions struct {
 
 	// Inventory is the inventory of the previous successful apply. With SkipUnchanged, only the kinds and
 	// namespaces it holds are listed; nil lists every kind and namespace of the set. Objects the lists do not
-	// show are looked up one by one (or with one metadata list when there are many) and, when absent,
-	// created concurrently after a dry-run of all of them, without ssa's per-object diff.
+	// show are applied with a dry-run, concurrently; those it shows absent from the cluster are then created
+	// concurrently, without ssa's GET and diff.
 	Inventory *kustomizev1.ResourceInventory
 }
 
@@ -127,29 +127,48 @@ func (m *Manager) Apply(ctx context.Context, objs []*unstructured.Unstructured, 
 	}
 	result := ssa.NewChangeSet()
 	defer sortEntries(result, order)
-	toApply, absent := set, []*unstructured.Unstructured(nil)
-	if opts.SkipUnchanged {
-		if err := setDigests(set); err != nil {
-			return nil, err
-		}
-		changed, unknown := m.fastPath(ctx, set, opts.Inventory, result)
-		absent, toApply = m.splitNew(ctx, unknown, result)
-		toApply = append(toApply, changed...)
+	if !opts.SkipUnchanged {
+		return result, m.applySSA(ctx, set, result, opts, true)
 	}
-	if len(toApply) > 0 {
-		cs, err := m.rm.ApplyAllStaged(ctx, toApply, m.ssaApplyOptions(opts))
-		if cs != nil {
-			result.Append(cs.Entries)
-		}
-		if err != nil {
-			return result, fmt.Errorf("applying %d objects: %w", len(toApply), err)
-		}
+	if err := setDigests(set); err != nil {
+		return nil, err
 	}
-	// New objects go last: the Namespaces and CRDs they may need were applied (and waited for) above.
+	changed, unknown := m.fastPath(ctx, set, opts.Inventory, result)
+	defs, changed := splitDefinitions(changed)
+	newDefs, unknown := splitDefinitions(unknown)
+	// Definitions first, waiting until they are established, as ssa's staged apply does.
+	if err := m.applySSA(ctx, append(defs, newDefs...), result, opts, true); err != nil {
+		return result, err
+	}
+	absent, rest := m.splitNew(ctx, unknown, result)
+	// ssa dry-runs all of rest before it writes any, so an invalid object there also keeps the new ones out.
+	if err := m.applySSA(ctx, append(changed, rest...), result, opts, false); err != nil {
+		return result, err
+	}
 	if err := m.createAll(ctx, absent, result); err != nil {
 		return result, fmt.Errorf("creating %d objects: %w", len(absent), err)
 	}
 	return result, nil
+}
+
+// applySSA applies objs with ssa (staged: definitions first, waiting until they are established) and adds
+// the entries to result.
+func (m *Manager) applySSA(ctx context.Context, objs []*unstructured.Unstructured, result *ssa.ChangeSet, opts ApplyOptions, staged bool) error {
+	if len(objs) == 0 {
+		return nil
+	}
+	apply := m.rm.ApplyAll
+	if staged {
+		apply = m.rm.ApplyAllStaged
+	}
+	cs, err := apply(ctx, objs, m.ssaApplyOptions(opts))
+	if cs != nil {
+		result.Append(cs.Entries)
+	}
+	if err != nil {
+		return fmt.Errorf("applying %d objects: %w", len(objs), err)
+	}
+	return nil
 }
 
 // sortEntries puts the entries in the order of the objects in the build, so the inventory does not change
