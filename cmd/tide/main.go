@@ -8,7 +8,6 @@ SPDX-License-Identifier: Apache-2.0
 package main
 
 import (
-	"fmt"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -16,8 +15,7 @@ import (
 
 func main() {
 	if err := newRootCommand().Execute(); err != nil {
-		fmt.Fprintln(os.Stderr, "Error:", err)
-		os.Exit(1)
+		os.Exit(reportError(os.Stderr, err))
 	}
 }
 
@@ -46,5 +44,8 @@ and S3 buckets declare.`,
 	root.AddCommand(newExportCommand())
 	root.AddCommand(newCreateCommand())
 	root.AddCommand(newCompletionCommand())
+	root.AddCommand(newBuildCommand())
+	root.AddCommand(newDiffCommand())
+	root.AddCommand(newLogsCommand())
 	return root
 }

@@ -75,8 +75,8 @@ func (m *Manager) Diff(ctx context.Context, obj *unstructured.Unstructured, forc
 	return entry.Action, live, merged, nil
 }
 
-// pruneInclusions and pruneExclusions are the rules of Prune: an object is deleted only when it carries the
-// Kustomization's ownership labels and none of the opt-out annotations.
+// pruneInclusions and pruneExclusions are the rules of Prune (and PruneCandidates): an object is deleted only
+// when it carries the Kustomization's ownership labels and none of the opt-out annotations.
 func (m *Manager) pruneInclusions() map[string]string { return m.OwnerLabels() }
 
 func pruneExclusions() map[string]string {

@@ -57,11 +57,8 @@ func (m *Manager) Prune(ctx context.Context, stale []kustomizev1.ResourceRef, op
 	}
 	cs, err := m.rm.DeleteAll(ctx, objs, ssa.DeleteOptions{
 		PropagationPolicy: policy,
-		Inclusions:        m.OwnerLabels(),
-		Exclusions: map[string]string{
-			kustomizev1.PruneAnnotation:     kustomizev1.DisabledValue,
-			kustomizev1.ReconcileAnnotation: kustomizev1.DisabledValue,
-		},
+		Inclusions:        m.pruneInclusions(),
+		Exclusions:        pruneExclusions(),
 	})
 	if cs != nil {
 		result.Append(cs.Entries)

@@ -231,43 +231,10 @@ func artifactError(art *meta.Artifact, err error) *stepError {
 	return failed(meta.ArtifactFailedReason, fmt.Errorf("fetching the artifact of revision '%s': %w", art.Revision, err))
 }
 
-// substitutionVars reads spec.postBuild.substituteFrom (optional sources may be missing) and merges them with
-// spec.postBuild.substitute.
+// substitutionVars reads spec.postBuild.substituteFrom (optional sources may be missing) without the cache and
+// merges them with spec.postBuild.substitute.
 func (r *KustomizationReconciler) substitutionVars(ctx context.Context, obj *kustomizev1.Kustomization) (map[string]string, error) {
-	pb := obj.Spec.PostBuild
-	if pb == nil {
-		return nil, nil
-	}
-	sources := make([]map[string]string, 0, len(pb.SubstituteFrom))
-	for _, ref := range pb.SubstituteFrom {
-		key := types.NamespacedName{Namespace: obj.Namespace, Name: ref.Name}
-		var (
-			data map[string]string
-			err  error
-		)
-		switch ref.Kind {
-		case "ConfigMap":
-			cm := &corev1.ConfigMap{}
-			if err = r.APIReader.Get(ctx, key, cm); err == nil {
-				data = build.VarsFromConfigMap(cm)
-			}
-		case "Secret":
-			s := &corev1.Secret{}
-			if err = r.APIReader.Get(ctx, key, s); err == nil {
-				data = build.VarsFromSecret(s)
-			}
-		default:
-			return nil, fmt.Errorf("postBuild.substituteFrom: kind %q is not supported: use ConfigMap or Secret", ref.Kind)
-		}
-		if apierrors.IsNotFound(err) && ref.Optional {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("postBuild.substituteFrom: reading %s '%s': %w", ref.Kind, key, err)
-		}
-		sources = append(sources, data)
-	}
-	return build.MergeVars(sources, pb.Substitute), nil
+	return build.ReadVars(ctx, r.APIReader, obj.Namespace, obj.Spec.PostBuild)
 }
 
 // applyAndPrune applies the objects, prunes what left the inventory (spec.prune), records the new inventory
