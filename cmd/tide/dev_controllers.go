@@ -98,7 +98,7 @@ func (s *devSession) startControllers(ctx context.Context, artifactAddr string) 
 // developer's machine needs: no leader election, no metrics or probe ports (they would collide), every
 // namespace watched.
 func newDevManager(ctx context.Context, dc devController, cfg *rest.Config) (ctrl.Manager, error) {
-	opts := manager.NewOptions(dc.spec.Name)
+	opts := dc.spec.NewOptions()
 	fs := pflag.NewFlagSet(dc.spec.Name, pflag.ContinueOnError)
 	opts.BindFlags(fs)
 	if dc.spec.BindFlags != nil {

@@ -70,7 +70,11 @@ func NewOptions(name string) *Options {
 func (o *Options) BindFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.MetricsAddr, "metrics-addr", ":8080", "The address the Prometheus metrics endpoint binds to; \"0\" disables it.")
 	fs.StringVar(&o.HealthAddr, "health-addr", ":9440", "The address the /healthz and /readyz probes bind to.")
-	fs.IntVar(&o.Concurrent, "concurrent", 4, "The number of objects of each kind reconciled concurrently.")
+	concurrent := o.Concurrent
+	if concurrent < 1 {
+		concurrent = 4
+	}
+	fs.IntVar(&o.Concurrent, "concurrent", concurrent, "The number of objects of each kind reconciled concurrently.")
 	fs.DurationVar(&o.RequeueDependency, "requeue-dependency", 30*time.Second, "The interval at which objects with unready dependencies are retried.")
 	fs.DurationVar(&o.GracefulShutdownTimeout, "graceful-shutdown-timeout", 10*time.Second,
 		"How long in-flight reconciles may run after SIGTERM before the process exits; -1 waits for them.")

@@ -55,3 +55,20 @@ func TestDefaults(t *testing.T) {
 		t.Errorf("unexpected defaults: %+v", o)
 	}
 }
+
+func TestSpecConcurrentIsTheFlagDefault(t *testing.T) {
+	for _, tt := range []struct{ spec, want int }{{0, 4}, {10, 10}} {
+		o := Spec{Name: "x", Concurrent: tt.spec}.NewOptions()
+		fs := pflag.NewFlagSet("x", pflag.ContinueOnError)
+		o.BindFlags(fs)
+		if err := fs.Parse(nil); err != nil {
+			t.Fatal(err)
+		}
+		if o.Concurrent != tt.want {
+			t.Errorf("Spec.Concurrent %d: --concurrent defaults to %d, want %d", tt.spec, o.Concurrent, tt.want)
+		}
+		if err := fs.Parse([]string{"--concurrent", "2"}); err != nil || o.Concurrent != 2 {
+			t.Errorf("--concurrent 2 gave %d (%v)", o.Concurrent, err)
+		}
+	}
+}

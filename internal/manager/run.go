@@ -33,6 +33,16 @@ type Spec struct {
 	BindFlags func(fs *pflag.FlagSet)
 	// Setup registers the reconcilers with the manager.
 	Setup func(ctx context.Context, mgr ctrl.Manager, opts *Options) error
+	// Concurrent is the default of --concurrent; zero means 4. A controller whose reconciles mostly wait on the
+	// API server (kustomize-controller) gains from more.
+	Concurrent int
+}
+
+// NewOptions returns the shared options with this controller's defaults.
+func (s Spec) NewOptions() *Options {
+	o := NewOptions(s.Name)
+	o.Concurrent = s.Concurrent
+	return o
 }
 
 // NewScheme returns a scheme with client-go's types and the spec's API types.
@@ -50,7 +60,7 @@ func (s Spec) NewScheme() (*runtime.Scheme, error) {
 // Main is a controller binary's whole main function: parse flags, build the manager, register the reconcilers
 // and run until SIGTERM or SIGINT. It exits non-zero on a start-up error.
 func Main(spec Spec) {
-	opts := NewOptions(spec.Name)
+	opts := spec.NewOptions()
 	fs := pflag.NewFlagSet(spec.Name, pflag.ExitOnError)
 	opts.BindFlags(fs)
 	if spec.BindFlags != nil {
