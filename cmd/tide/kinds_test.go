@@ -16,8 +16,7 @@ import (
 // TestKindsServed lists every kind of the table on a control plane with tide's CRDs: each API version the CLI
 // uses is served, and the typed scheme of the CLI's client knows it.
 func TestKindsServed(t *testing.T) {
-	sharedCluster(t)
-	c, err := (&kubeOptions{kubeconfig: shared.env.KubeconfigPath}).newClient()
+	c, err := (&kubeOptions{kubeconfig: sharedCluster(t).KubeconfigPath}).newClient()
 	if err != nil {
 		t.Fatal(err)
 	}

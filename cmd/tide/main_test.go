@@ -13,7 +13,6 @@ import (
 	"net"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -33,37 +32,20 @@ import (
 // TestInstallCheckUninstall), pay nothing for it.
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if shared.env != nil {
-		if err := shared.env.Stop(); err != nil {
-			fmt.Fprintln(os.Stderr, "stopping the shared control plane:", err)
-		}
+	if err := shared.Stop(); err != nil {
+		fmt.Fprintln(os.Stderr, "stopping the shared control plane:", err)
 	}
 	os.Exit(code)
 }
 
 // shared is one real control plane with tide's CRDs and the real source-controller and kustomize-controller
 // running in the test process, composed as `tide dev` composes them.
-var shared struct {
-	once sync.Once
-	env  *testenv.Env
-	err  error
-}
+var shared = &testenv.Lazy{Setup: startTestControllers}
 
 // sharedCluster returns the shared control plane, starting it and the controllers on first use.
 func sharedCluster(t *testing.T) *testenv.Env {
 	t.Helper()
-	shared.once.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-		defer cancel()
-		shared.env, shared.err = testenv.Start(ctx, testenv.Options{})
-		if shared.err == nil {
-			shared.err = startTestControllers(shared.env)
-		}
-	})
-	if shared.err != nil {
-		t.Fatalf("starting the shared control plane: %v", shared.err)
-	}
-	return shared.env
+	return shared.Get(t)
 }
 
 // startTestControllers runs the controllers until the environment stops; artifacts live in a temporary

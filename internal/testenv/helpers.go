@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -88,4 +89,42 @@ func (e *Env) RunManager(mgr manager.Manager) {
 		cancel()
 		<-done
 	})
+}
+
+// Lazy is a control plane that tests share and start on first use, so tests that need none pay nothing for it.
+// Stop it once the tests ran (TestMain, or the stop hook of the package's main environment).
+type Lazy struct {
+	// Options start the environment.
+	Options Options
+	// Setup, when set, runs once after the start (e.g. starts controllers).
+	Setup func(*Env) error
+
+	once sync.Once
+	env  *Env
+	err  error
+}
+
+// Get returns the environment, starting it on the first call; a failed start fails every test that asks.
+func (l *Lazy) Get(t testing.TB) *Env {
+	t.Helper()
+	l.once.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		l.env, l.err = Start(ctx, l.Options)
+		if l.err == nil && l.Setup != nil {
+			l.err = l.Setup(l.env)
+		}
+	})
+	if l.err != nil {
+		t.Fatalf("starting the shared control plane: %v", l.err)
+	}
+	return l.env
+}
+
+// Stop stops the environment if it was started.
+func (l *Lazy) Stop() error {
+	if l.env == nil {
+		return nil
+	}
+	return l.env.Stop()
 }

@@ -14,7 +14,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -33,27 +32,14 @@ import (
 
 // remote is a second real API server playing the remote cluster, started by the first test that needs it and
 // stopped with the suite's control plane.
-var remote struct {
-	once sync.Once
-	env  *testenv.Env
-	err  error
-}
+var remote = &testenv.Lazy{Options: testenv.Options{SkipCRDs: true}, Setup: func(e *testenv.Env) error {
+	env.OnStop(func() { _ = e.Stop() })
+	return nil
+}}
 
 func remoteCluster(t *testing.T) *testenv.Env {
 	t.Helper()
-	remote.once.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-		defer cancel()
-		remote.env, remote.err = testenv.Start(ctx, testenv.Options{SkipCRDs: true})
-		if remote.err == nil {
-			e := remote.env
-			env.OnStop(func() { _ = e.Stop() })
-		}
-	})
-	if remote.err != nil {
-		t.Fatalf("starting the remote cluster: %v", remote.err)
-	}
-	return remote.env
+	return remote.Get(t)
 }
 
 // remoteKubeConfig returns the remote cluster's admin kubeconfig (inline CA and token), changed by mutate; its
