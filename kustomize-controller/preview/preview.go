@@ -85,9 +85,14 @@ func NewDiffer(c client.Client, ks *kustomizev1.Kustomization) *Differ {
 // Diff dry-runs one object of a Build, honouring spec.force and the per-object annotations the controller
 // honours. It returns the action the controller would take (ssa.CreatedAction, ssa.ConfiguredAction,
 // ssa.UnchangedAction or ssa.SkippedAction) and, for a configured object, the live object and the object as
-// it would be after the apply (without managedFields; a Secret's data values are masked).
+// it would be after the apply (without managedFields; a Secret's data values are masked). Paths of
+// spec.driftIgnoreRules are not reported, as the controller does not correct them.
 func (d *Differ) Diff(ctx context.Context, obj *unstructured.Unstructured) (ssa.Action, *unstructured.Unstructured, *unstructured.Unstructured, error) {
-	return d.m.Diff(ctx, obj, d.ks.Spec.Force)
+	rules, err := apply.IgnoreRules(d.ks.Spec.DriftIgnoreRules)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	return d.m.Diff(ctx, obj, d.ks.Spec.Force, rules)
 }
 
 // Pruned returns the live objects the controller would delete after applying objs: with spec.prune, the

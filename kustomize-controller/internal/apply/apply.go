@@ -19,8 +19,10 @@ import (
 	"time"
 
 	"github.com/fluxcd/cli-utils/pkg/kstatus/polling"
+	"github.com/fluxcd/cli-utils/pkg/kstatus/polling/engine"
 	"github.com/fluxcd/cli-utils/pkg/object"
 	"github.com/fluxcd/pkg/ssa"
+	"github.com/fluxcd/pkg/ssa/jsondiff"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -46,9 +48,20 @@ type Manager struct {
 }
 
 // New returns a Manager that talks to the cluster through c (which may impersonate the Kustomization's
-// service account) on behalf of the Kustomization named owner.
-func New(c client.Client, owner types.NamespacedName) *Manager {
-	poller := polling.NewStatusPoller(c, c.RESTMapper(), polling.Options{})
+// service account) on behalf of the Kustomization named owner. Options add to it, e.g. the custom health
+// checks of CustomHealthChecks; nil options are ignored.
+func New(c client.Client, owner types.NamespacedName, opts ...Option) *Manager {
+	var o managerOptions
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&o)
+		}
+	}
+	readers := make([]engine.StatusReader, 0, len(o.statusReaders))
+	for _, newReader := range o.statusReaders {
+		readers = append(readers, newReader(c.RESTMapper()))
+	}
+	poller := polling.NewStatusPoller(c, c.RESTMapper(), polling.Options{CustomStatusReaders: readers})
 	rm := ssa.NewResourceManager(c, poller, ssa.Owner{Field: FieldManager, Group: kustomizev1.GroupVersion.Group})
 	rm.SetConcurrency(DefaultConcurrency)
 	return &Manager{client: c, rm: rm, poller: poller, owner: owner, concurrency: DefaultConcurrency}
@@ -98,6 +111,12 @@ type ApplyOptions struct {
 	// show are applied with a dry-run, concurrently; those it shows absent from the cluster are then created
 	// concurrently, without ssa's GET and diff.
 	Inventory *kustomizev1.ResourceInventory
+
+	// DriftIgnoreRules name JSON pointer paths (RFC 6901) of selected objects that drift detection and
+	// correction leave alone (spec.driftIgnoreRules): a difference there alone leaves an existing object
+	// unchanged, and an object applied for another difference keeps the live values of those paths. New
+	// objects are created in full. A rule without selector matches every object.
+	DriftIgnoreRules []jsondiff.IgnoreRule
 }
 
 // Apply sets the ownership labels on copies of objs and applies them with server-side apply in stages:
@@ -130,10 +149,14 @@ func (m *Manager) Apply(ctx context.Context, objs []*unstructured.Unstructured, 
 	if !opts.SkipUnchanged {
 		return result, m.applySSA(ctx, set, result, opts, true)
 	}
+	rules, err := jsondiff.CompileIgnoreRules(opts.DriftIgnoreRules)
+	if err != nil {
+		return nil, fmt.Errorf("invalid drift ignore rules: %w", err)
+	}
 	if err := setDigests(set); err != nil {
 		return nil, err
 	}
-	changed, unknown := m.fastPath(ctx, set, opts.Inventory, result)
+	changed, unknown := m.fastPath(ctx, set, opts.Inventory, rules, result)
 	defs, changed := splitDefinitions(changed)
 	newDefs, unknown := splitDefinitions(unknown)
 	// Definitions first, waiting until they are established, as ssa's staged apply does.
@@ -187,6 +210,7 @@ func sortEntries(cs *ssa.ChangeSet, order map[string]int) {
 func (m *Manager) ssaApplyOptions(opts ApplyOptions) ssa.ApplyOptions {
 	o := ssa.DefaultApplyOptions()
 	o.Force = opts.Force
+	o.DriftIgnoreRules = opts.DriftIgnoreRules
 	o.WaitTimeout = time.Minute
 	if opts.WaitTimeout > 0 {
 		o.WaitTimeout = opts.WaitTimeout

@@ -16,6 +16,7 @@ import (
 
 	"github.com/fluxcd/cli-utils/pkg/object"
 	"github.com/fluxcd/pkg/ssa"
+	"github.com/fluxcd/pkg/ssa/jsondiff"
 	"github.com/fluxcd/pkg/ssa/utils"
 	"golang.org/x/sync/errgroup"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -67,8 +68,9 @@ type listKey struct {
 // and those it did not find (unknown), which may be new. With a non-nil inventory, only the kinds and
 // namespaces holding an object of that inventory are listed: nothing else can carry this Kustomization's
 // labels, unless an earlier apply failed before recording them, and such objects are still found by splitNew.
+// Fields under the paths of matching drift ignore rules are left out of the comparison (see unchangedIgnoring).
 func (m *Manager) fastPath(ctx context.Context, set []*unstructured.Unstructured, inv *kustomizev1.ResourceInventory,
-	cs *ssa.ChangeSet) (changed, unknown []*unstructured.Unstructured) {
+	rules jsondiff.CompiledIgnoreRules, cs *ssa.ChangeSet) (changed, unknown []*unstructured.Unstructured) {
 	inInventory := inventoryGroups(inv)
 	groups := map[listKey]bool{}
 	for _, o := range set {
@@ -94,7 +96,7 @@ func (m *Manager) fastPath(ctx context.Context, set []*unstructured.Unstructured
 			utils.AnyInMetadata(o, map[string]string{kustomizev1.SSAAnnotation: kustomizev1.IfNotPresentValue}):
 			cs.Add(entryFor(l, o.GroupVersionKind().Version, ssa.SkippedAction))
 		case !needsCleanup(o, l) && l.GetAnnotations()[DigestAnnotation] == o.GetAnnotations()[DigestAnnotation] &&
-			subset(o.Object, l.Object, false):
+			unchangedIgnoring(rules, o, l):
 			cs.Add(entryFor(o, o.GroupVersionKind().Version, ssa.UnchangedAction))
 		default:
 			changed = append(changed, o)

@@ -14,14 +14,43 @@ import (
 	"time"
 
 	"github.com/fluxcd/cli-utils/pkg/kstatus/polling"
+	"github.com/fluxcd/cli-utils/pkg/kstatus/polling/engine"
 	"github.com/fluxcd/cli-utils/pkg/kstatus/polling/event"
 	"github.com/fluxcd/cli-utils/pkg/kstatus/status"
 	"github.com/fluxcd/cli-utils/pkg/object"
+	"github.com/fluxcd/pkg/apis/kustomize"
+	"github.com/fluxcd/pkg/runtime/cel"
 	"github.com/fluxcd/pkg/ssa/utils"
+	apimeta "k8s.io/apimachinery/pkg/api/meta"
 )
 
 // healthPollInterval is how often WaitForHealthy reads the objects.
 const healthPollInterval = time.Second
+
+// Option configures a Manager made by New.
+type Option func(*managerOptions)
+
+type managerOptions struct {
+	// statusReaders are kstatus readers tried before the built-in ones, made with the client's REST mapper.
+	statusReaders []func(apimeta.RESTMapper) engine.StatusReader
+}
+
+// CustomHealthChecks returns the Option that makes WaitForHealthy (and the wait for definitions in Apply)
+// compute the status of the kinds of checks with their CEL expressions (spec.healthCheckExprs): for each
+// object, inProgress is evaluated first, then failed, then current; none true means InProgress, and an object
+// whose status.observedGeneration differs from its generation is InProgress. A check without kind applies to
+// every kind of its API group. It returns nil (no option) without checks, and an error naming the check when
+// an expression does not parse or a kind has two checks.
+func CustomHealthChecks(checks []kustomize.CustomHealthCheck) (Option, error) {
+	if len(checks) == 0 {
+		return nil, nil
+	}
+	newReader, err := cel.NewStatusReader(checks)
+	if err != nil {
+		return nil, err
+	}
+	return func(o *managerOptions) { o.statusReaders = append(o.statusReaders, newReader) }, nil
+}
 
 // Unhealthy describes an object that did not become ready.
 type Unhealthy struct {

@@ -12,6 +12,7 @@ import (
 	"fmt"
 
 	"github.com/fluxcd/pkg/ssa"
+	"github.com/fluxcd/pkg/ssa/jsondiff"
 	"github.com/fluxcd/pkg/ssa/utils"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
@@ -60,7 +61,7 @@ func Prepare(objs []*unstructured.Unstructured, owner types.NamespacedName) ([]*
 // enabled; force is spec.force). It returns ssa's action: created, configured, unchanged or skipped, and for
 // configured the live object and the object as it would be after the apply, without managedFields and with
 // the values of a Secret's data masked. Nothing is written.
-func (m *Manager) Diff(ctx context.Context, obj *unstructured.Unstructured, force bool) (
+func (m *Manager) Diff(ctx context.Context, obj *unstructured.Unstructured, force bool, rules []jsondiff.IgnoreRule) (
 	action ssa.Action, live, merged *unstructured.Unstructured, err error) {
 	o := m.ssaApplyOptions(ApplyOptions{Force: force})
 	entry, live, merged, err := m.rm.Diff(ctx, obj.DeepCopy(), ssa.DiffOptions{
@@ -68,6 +69,7 @@ func (m *Manager) Diff(ctx context.Context, obj *unstructured.Unstructured, forc
 		IfNotPresentSelector: o.IfNotPresentSelector,
 		Force:                o.Force,
 		ForceSelector:        o.ForceSelector,
+		DriftIgnoreRules:     rules,
 	})
 	if err != nil {
 		return "", nil, nil, err

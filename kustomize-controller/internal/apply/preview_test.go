@@ -13,10 +13,12 @@ import (
 	"testing"
 
 	"github.com/fluxcd/cli-utils/pkg/object"
+	"github.com/fluxcd/pkg/apis/kustomize"
 	"github.com/fluxcd/pkg/ssa"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
 	kustomizev1 "github.com/tide-gitops/tide/api/kustomize/v1"
@@ -53,7 +55,7 @@ func TestPrepareAndDiffMatchApply(t *testing.T) {
 	}
 	wc.writes.Store(0)
 	for _, o := range prepared {
-		if action, _, _, err := m.Diff(ctx, o, false); err != nil || action != ssa.UnchangedAction {
+		if action, _, _, err := m.Diff(ctx, o, false, nil); err != nil || action != ssa.UnchangedAction {
 			t.Errorf("Diff of the applied %s: %v, %v; want unchanged", o.GetName(), action, err)
 		}
 	}
@@ -63,14 +65,14 @@ func TestPrepareAndDiffMatchApply(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	action, before, after, err := m.Diff(ctx, changed[0], false)
+	action, before, after, err := m.Diff(ctx, changed[0], false, nil)
 	if err != nil || action != ssa.ConfiguredAction {
 		t.Fatalf("Diff of a changed ConfigMap: %v, %v; want configured", action, err)
 	}
 	if before.Object["data"].(map[string]any)["k"] != "1" || after.Object["data"].(map[string]any)["k"] != "2" {
 		t.Errorf("Diff's live data %v, merged data %v; want k 1 then 2", before.Object["data"], after.Object["data"])
 	}
-	action, before, after, err = m.Diff(ctx, changed[1], false)
+	action, before, after, err = m.Diff(ctx, changed[1], false, nil)
 	if err != nil || action != ssa.ConfiguredAction {
 		t.Fatalf("Diff of a changed Secret: %v, %v; want configured", action, err)
 	}
@@ -82,7 +84,7 @@ func TestPrepareAndDiffMatchApply(t *testing.T) {
 			}
 		}
 	}
-	if action, _, _, err := m.Diff(ctx, changed[2], false); err != nil || action != ssa.CreatedAction {
+	if action, _, _, err := m.Diff(ctx, changed[2], false, nil); err != nil || action != ssa.CreatedAction {
 		t.Errorf("Diff of a new ConfigMap: %v, %v; want created", action, err)
 	}
 	if n := wc.writes.Load(); n != 0 {
@@ -140,5 +142,38 @@ func TestPruneCandidatesAreWhatPruneDeletes(t *testing.T) {
 			!slices.Contains(previewed, d) {
 			t.Errorf("Prune deleted %s, which PruneCandidates did not preview", d)
 		}
+	}
+}
+
+// TestDiffHonoursDriftIgnoreRules: a field edited in the cluster under an ignored path is not a difference,
+// as the controller would not correct it; without the rule it is.
+func TestDiffHonoursDriftIgnoreRules(t *testing.T) {
+	ctx, ns := testContext(t), newNamespace(t)
+	m, _ := newManager(t, ns)
+	set := []*unstructured.Unstructured{configMap(ns, "a", map[string]any{"k": "1"}, nil)}
+	if _, err := m.Apply(ctx, set, ApplyOptions{SkipUnchanged: true}); err != nil {
+		t.Fatal(err)
+	}
+	live, _ := getCM(t, ns, "a")
+	live.Data["k"] = "edited"
+	if err := env.Client.Update(ctx, live, client.FieldOwner("hpa-like")); err != nil {
+		t.Fatal(err)
+	}
+	prepared, err := Prepare(set, types.NamespacedName{Namespace: ns, Name: "app"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules, err := IgnoreRules([]kustomizev1.DriftIgnoreRule{{Paths: []string{"/data/k"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if action, _, _, err := m.Diff(ctx, prepared[0], false, rules); err != nil || action != ssa.UnchangedAction {
+		t.Errorf("with the rule: %v, %v; want unchanged", action, err)
+	}
+	if action, _, _, err := m.Diff(ctx, prepared[0], false, nil); err != nil || action != ssa.ConfiguredAction {
+		t.Errorf("without the rule: %v, %v; want configured", action, err)
+	}
+	if _, err := IgnoreRules([]kustomizev1.DriftIgnoreRule{{Paths: []string{"/x"}, Target: &kustomize.Selector{Name: "("}}}); err == nil {
+		t.Error("a target that does not compile was accepted")
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/fluxcd/pkg/apis/meta"
 	"github.com/fluxcd/pkg/runtime/conditions"
 	"github.com/fluxcd/pkg/ssa"
+	"github.com/fluxcd/pkg/ssa/jsondiff"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -44,6 +45,10 @@ var defaultHTTPClient = &http.Client{Timeout: 5 * time.Minute}
 // reconcile runs the steps of one reconcile in order and returns the Ready message. A failed step returns a
 // *stepError; nothing after it runs, so a failed build or apply never prunes and never replaces the inventory.
 func (r *KustomizationReconciler) reconcile(ctx context.Context, obj *kustomizev1.Kustomization) (string, error) {
+	healthChecks, err := customHealthChecks(obj)
+	if err != nil {
+		return "", err
+	}
 	if err := r.checkDependencies(ctx, obj); err != nil {
 		return "", err
 	}
@@ -53,7 +58,7 @@ func (r *KustomizationReconciler) reconcile(ctx context.Context, obj *kustomizev
 	}
 	obj.Status.LastAttemptedRevision = art.Revision
 	// The target cluster's client comes first: a refused kubeConfig stops the reconcile before anything is built.
-	m, err := r.applyManager(ctx, obj)
+	m, err := r.applyManager(ctx, obj, healthChecks)
 	if err != nil {
 		return "", err
 	}
@@ -70,6 +75,28 @@ func (r *KustomizationReconciler) reconcile(ctx context.Context, obj *kustomizev
 	obj.Status.LastAppliedRevision = art.Revision
 	obj.Status.LastAppliedOriginRevision = art.Metadata[originRevisionKey]
 	return fmt.Sprintf("Applied revision: %s", art.Revision), nil
+}
+
+// customHealthChecks compiles spec.healthCheckExprs into the apply.Manager option that evaluates them. An
+// expression that does not parse stalls the Kustomization, as in Flux: retrying cannot help until the spec
+// changes.
+func customHealthChecks(obj *kustomizev1.Kustomization) (apply.Option, error) {
+	opt, err := apply.CustomHealthChecks(obj.Spec.HealthCheckExprs)
+	if err != nil {
+		return nil, stalledError(meta.InvalidCELExpressionReason, fmt.Errorf(
+			"invalid spec.healthCheckExprs, fix the expression to reconcile again: %w", err))
+	}
+	return opt, nil
+}
+
+// driftIgnoreRules converts spec.driftIgnoreRules to ssa's rules. A target whose patterns do not compile
+// stalls the Kustomization: retrying cannot help until the spec changes.
+func driftIgnoreRules(obj *kustomizev1.Kustomization) ([]jsondiff.IgnoreRule, error) {
+	rules, err := apply.IgnoreRules(obj.Spec.DriftIgnoreRules)
+	if err != nil {
+		return nil, stalledError(meta.ReconciliationFailedReason, fmt.Errorf("%w; fix it to reconcile again", err))
+	}
+	return rules, nil
 }
 
 // checkDependencies requires every Kustomization of spec.dependsOn to be Ready for its current generation.
@@ -245,11 +272,16 @@ func (r *KustomizationReconciler) applyAndPrune(ctx context.Context, obj *kustom
 	if previous == nil {
 		previous = &kustomizev1.ResourceInventory{}
 	}
+	rules, err := driftIgnoreRules(obj)
+	if err != nil {
+		return err
+	}
 	cs, err := m.Apply(ctx, objs, apply.ApplyOptions{
-		Force:         obj.Spec.Force,
-		SkipUnchanged: true,
-		WaitTimeout:   r.healthTimeout(obj),
-		Inventory:     previous,
+		Force:            obj.Spec.Force,
+		SkipUnchanged:    true,
+		WaitTimeout:      r.healthTimeout(obj),
+		Inventory:        previous,
+		DriftIgnoreRules: rules,
 	})
 	if err != nil {
 		// Objects written before the failure join the inventory, so a later prune can still remove them.

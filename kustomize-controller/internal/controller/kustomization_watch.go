@@ -26,8 +26,10 @@ import (
 
 // applyManager returns the apply.Manager of obj, talking to the cluster of spec.kubeConfig when set, else to
 // the controller's own, as the service account of spec.serviceAccountName (or --default-service-account) when
-// one is set, else as the controller (or the kubeconfig's user). Apply, prune and health checks all use it.
-func (r *KustomizationReconciler) applyManager(ctx context.Context, obj *kustomizev1.Kustomization) (*apply.Manager, error) {
+// one is set, else as the controller (or the kubeconfig's user). Apply, prune and health checks all use it;
+// opts add to it (the custom health checks of spec.healthCheckExprs).
+func (r *KustomizationReconciler) applyManager(ctx context.Context, obj *kustomizev1.Kustomization,
+	opts ...apply.Option) (*apply.Manager, error) {
 	sa := obj.Spec.ServiceAccountName
 	if sa == "" {
 		sa = r.DefaultServiceAccount
@@ -42,14 +44,14 @@ func (r *KustomizationReconciler) applyManager(ctx context.Context, obj *kustomi
 		if err != nil {
 			return nil, err
 		}
-		return apply.New(c, owner), nil
+		return apply.New(c, owner, opts...), nil
 	}
 	r.remote.forget(owner)
 	c, err := r.clientFor(user)
 	if err != nil {
 		return nil, failed(meta.ReconciliationFailedReason, err)
 	}
-	return apply.New(c, owner), nil
+	return apply.New(c, owner, opts...), nil
 }
 
 // clientFor returns an uncached client acting as user (the controller itself when empty), creating it on
