@@ -177,6 +177,7 @@ func BenchmarkKustomizeBig(b *testing.B) {
 			b.Fatal(err)
 		}
 		before := restRequests(b, metrics)
+		cpuProfile := startCPUProfile(b, metrics, fmt.Sprintf("kustomize-big-%d", n), 3*time.Second)
 		start := time.Now()
 		if err := env.Client.Create(ctx, ks); err != nil {
 			b.Fatal(err)
@@ -186,6 +187,7 @@ func BenchmarkKustomizeBig(b *testing.B) {
 		})
 		first := time.Since(start)
 		afterFirst := restRequests(b, metrics)
+		<-cpuProfile
 
 		start = time.Now()
 		token := requestReconcile(b, ks)
