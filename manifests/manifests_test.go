@@ -14,6 +14,9 @@ import (
 	"strings"
 	"testing"
 
+	appsv1 "k8s.io/api/apps/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
 	"github.com/tide-gitops/tide/internal/kube"
 )
 
@@ -87,5 +90,43 @@ func TestEmbeddedBuild(t *testing.T) {
 	crds, err := kube.BuildFS(FS, "crds")
 	if err != nil || len(crds) != wantCRDs {
 		t.Errorf("building crds/: %d objects (want %d), %v", len(crds), wantCRDs, err)
+	}
+}
+
+// TestControllersHaveMemoryLimitAndGOMEMLIMIT: every controller container has a memory limit and gets it as
+// GOMEMLIMIT, so the garbage collector works harder before the container would be killed.
+func TestControllersHaveMemoryLimitAndGOMEMLIMIT(t *testing.T) {
+	objs, err := kube.BuildFS(FS, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deployments := 0
+	for _, obj := range objs {
+		if obj.GetKind() != "Deployment" {
+			continue
+		}
+		deployments++
+		var d appsv1.Deployment
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(obj.Object, &d); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range d.Spec.Template.Spec.Containers {
+			if c.Resources.Limits.Memory().IsZero() {
+				t.Errorf("%s/%s has no memory limit", d.Name, c.Name)
+			}
+			found := false
+			for _, e := range c.Env {
+				if e.Name == "GOMEMLIMIT" && e.ValueFrom != nil && e.ValueFrom.ResourceFieldRef != nil &&
+					e.ValueFrom.ResourceFieldRef.Resource == "limits.memory" && e.ValueFrom.ResourceFieldRef.ContainerName == c.Name {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("%s/%s does not set GOMEMLIMIT from its limits.memory", d.Name, c.Name)
+			}
+		}
+	}
+	if deployments != 6 {
+		t.Errorf("%d Deployments, want one per controller (6)", deployments)
 	}
 }
