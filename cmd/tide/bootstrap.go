@@ -47,7 +47,8 @@ func newBootstrapCommand() *cobra.Command {
 		Use:   "bootstrap",
 		Short: "Deploy tide on a cluster the GitOps way",
 		Long: `The bootstrap sub-commands push tide's manifests to a Git repository and deploy tide on the
-cluster, configured to keep itself (and everything else under the path) in sync with that repository.`,
+cluster, configured to keep itself (and everything else under the path) in sync with that
+repository.`,
 	}
 	cmd.AddCommand(newBootstrapGitCommand())
 	return cmd
@@ -59,20 +60,23 @@ func newBootstrapGitCommand() *cobra.Command {
 		Use:   "git",
 		Short: "Deploy tide on a cluster connected to a Git repository",
 		Long: `bootstrap git commits tide's manifests to <path>/flux-system on a branch of a Git repository
-(gotk-components.yaml: the controllers and CRDs; gotk-sync.yaml: a GitRepository and a Kustomization
-named flux-system that apply <path>; kustomization.yaml: both, plus any patches you add there), pushes
-them, installs tide on the cluster, stores the Git credentials in the Secret flux-system and waits
-until tide has applied the path from Git. From then on tide manages itself: a commit that changes
-the manifests (an upgrade, a patch in kustomization.yaml) is applied by tide's own controllers.
+(gotk-components.yaml: the controllers and CRDs; gotk-sync.yaml: a GitRepository and a
+Kustomization named flux-system that apply <path>; kustomization.yaml: both, plus any patches you
+add there), pushes them, installs tide on the cluster, stores the Git credentials in the Secret
+flux-system and waits until tide has applied the path from Git. From then on tide manages itself:
+a commit that changes the manifests (an upgrade, a patch in kustomization.yaml) is applied by
+tide's own controllers.
 
 Running it again is safe: nothing is committed when the manifests are unchanged, and patches in
 kustomization.yaml are kept. An empty repository, or a missing branch, gets a first commit.`,
 		Example: `  # HTTPS with a password or token from the environment
   export TIDE_GIT_PASSWORD=<token>
-  tide bootstrap git --url=https://git.example.com/org/fleet.git --username=tide --path=clusters/my-cluster
+  tide bootstrap git --url=https://git.example.com/org/fleet.git --username=tide \
+    --path=clusters/my-cluster
 
   # HTTPS with a private CA
-  tide bootstrap git --url=https://git.internal/fleet.git --username=tide --ca-file=ca.crt --path=clusters/staging
+  tide bootstrap git --url=https://git.internal/fleet.git --username=tide --ca-file=ca.crt \
+    --path=clusters/staging
 
   # SSH with a deploy key, checking the server against a known_hosts file
   tide bootstrap git --url=ssh://git@git.example.com/org/fleet.git --private-key-file=./deploy-key \

@@ -40,7 +40,7 @@ its controller would apply.`,
 		Args: cobra.NoArgs,
 	}
 	cmd.AddCommand(newBuildKustomizationCommand())
-	return fitHelp(cmd)
+	return cmd
 }
 
 // buildOptions are the flags of `tide build kustomization`.

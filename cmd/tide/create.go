@@ -52,7 +52,7 @@ manager "tide"), then the command waits until it is reconciled and prints its re
 	source := &cobra.Command{Use: "source", Short: "Create or update sources", Args: cobra.NoArgs}
 	source.AddCommand(newCreateSourceGitCommand())
 	cmd.AddCommand(source, newCreateKustomizationCommand())
-	return fitHelp(cmd)
+	return cmd
 }
 
 // createOptions are the flags every create subcommand has.

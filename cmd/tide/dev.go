@@ -34,18 +34,20 @@ func newDevCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "dev",
 		Short: "Run tide and a demo app on a local control plane",
-		Long: `Start a local Kubernetes control plane (etcd, kube-apiserver and kube-controller-manager, built once by
-hack/get-control-plane.sh), install tide's CRDs, run the controllers in this process, serve a demo Git
-repository and reconcile it with a GitRepository and two Kustomizations. Prints progress until the demo is
-Ready, then the tree of what was applied; commits to the demo repository are applied within seconds.
+		Long: `Start a local Kubernetes control plane (etcd, kube-apiserver and kube-controller-manager, built
+once by hack/get-control-plane.sh), install tide's CRDs, run the controllers in this process,
+serve a demo Git repository and reconcile it with a GitRepository and two Kustomizations. Prints
+progress until the demo is Ready, then the tree of what was applied; commits to the demo
+repository are applied within seconds.
 
-With --kubeconfig or KUBECONFIG set, that cluster is used instead of a local control plane (the CRDs are
-installed there; do not point it at a cluster where Flux or tide controllers already run).
+With --kubeconfig or KUBECONFIG set, that cluster is used instead of a local control plane (the
+CRDs are installed there; do not point it at a cluster where Flux or tide controllers already
+run).
 
-Everything lives in --state-dir: the cluster's data, the demo repository (<state-dir>/demo), the artifacts
-and the controllers' logs (<state-dir>/logs/controllers.log, JSON lines). Running dev again resumes it.
-The local control plane has no nodes: pods stay Pending, so the demo does not wait for its Deployments.
-Ctrl-C stops everything.`,
+Everything lives in --state-dir: the cluster's data, the demo repository (<state-dir>/demo), the
+artifacts and the controllers' logs (<state-dir>/logs/controllers.log, JSON lines). Running dev
+again resumes it. The local control plane has no nodes: pods stay Pending, so the demo does not
+wait for its Deployments. Ctrl-C stops everything.`,
 		Example: `  # Start the demo and keep it running; edit .tide/dev/demo and commit to see changes applied
   tide dev
 

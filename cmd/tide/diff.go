@@ -70,7 +70,7 @@ in the cluster if the source held them, with server-side apply dry-runs: nothing
 		Args: cobra.NoArgs,
 	}
 	cmd.AddCommand(newDiffKustomizationCommand())
-	return fitHelp(cmd)
+	return cmd
 }
 
 // diffOptions are the flags of `tide diff kustomization`.

@@ -51,7 +51,7 @@ applied, pruned, and why a reconciliation failed), oldest first.`,
 	cmd.Flags().BoolVarP(&o.watch, "watch", "w", false, "After listing, print new events as they come until interrupted.")
 	cmd.Flags().BoolVarP(&o.allNamespaces, "all-namespaces", "A", false, "Events of every namespace (adds a NAMESPACE column).")
 	_ = cmd.RegisterFlagCompletionFunc("for", completeKindSlashName)
-	return fitHelp(cmd)
+	return cmd
 }
 
 func runEvents(cmd *cobra.Command, o *eventsOptions) error {

@@ -31,7 +31,7 @@ Git: only apiVersion, kind, the name, namespace, labels and annotations, and the
 		Args: cobra.NoArgs,
 	}
 	addKindCommands(cmd, false, newExportKindCommand)
-	return fitHelp(cmd)
+	return cmd
 }
 
 func newExportKindCommand(k *kindInfo) *cobra.Command {

@@ -75,7 +75,7 @@ out metadata.managedFields.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runGetKinds(cmd, o, kinds) },
 	})
-	return fitHelp(cmd)
+	return cmd
 }
 
 func newGetKindCommand(o *getOptions, k *kindInfo) *cobra.Command {

@@ -114,7 +114,7 @@ controller before filtering).`,
 	_ = cmd.RegisterFlagCompletionFunc("kind", cobra.FixedCompletions(kindWords, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("level", cobra.FixedCompletions(logLevels, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{outputJSON, outputWide}, cobra.ShellCompDirectiveNoFileComp))
-	return fitHelp(cmd)
+	return cmd
 }
 
 func runLogs(cmd *cobra.Command, o *logsOptions) error {

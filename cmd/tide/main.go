@@ -47,5 +47,5 @@ and S3 buckets declare.`,
 	root.AddCommand(newBuildCommand())
 	root.AddCommand(newDiffCommand())
 	root.AddCommand(newLogsCommand())
-	return root
+	return fitHelp(root) // flag descriptions wrap at 100 columns in every command's help
 }

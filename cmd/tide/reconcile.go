@@ -50,7 +50,7 @@ Suspended objects are refused: resume them with 'tide resume'.`,
 		Args: cobra.NoArgs,
 	}
 	addKindCommands(cmd, false, newReconcileKindCommand)
-	return fitHelp(cmd)
+	return cmd
 }
 
 func newReconcileKindCommand(k *kindInfo) *cobra.Command {

@@ -32,7 +32,7 @@ no applying, no pruning) until they are resumed with 'tide resume'.`,
 		Args: cobra.NoArgs,
 	}
 	addKindCommands(cmd, false, func(k *kindInfo) *cobra.Command { return newSuspendKindCommand(k, true) })
-	return fitHelp(cmd)
+	return cmd
 }
 
 func newResumeCommand() *cobra.Command {
@@ -50,7 +50,7 @@ a resumed object does not become Ready.`,
 		Args: cobra.NoArgs,
 	}
 	addKindCommands(cmd, false, func(k *kindInfo) *cobra.Command { return newSuspendKindCommand(k, false) })
-	return fitHelp(cmd)
+	return cmd
 }
 
 // suspendOptions are the flags of `tide suspend <kind>` and `tide resume <kind>`.

@@ -143,7 +143,7 @@ HelmReleases it applied are expanded with the objects they applied in turn.`,
 	sub.Flags().StringVarP(&o.output, "output", "o", "", "Output format: json or yaml; a tree when empty.")
 	_ = sub.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{outputJSON, outputYAML}, cobra.ShellCompDirectiveNoFileComp))
 	cmd.AddCommand(sub)
-	return fitHelp(cmd)
+	return cmd
 }
 
 func printTree(w io.Writer, format string, root *treeNode) error {
