@@ -194,6 +194,9 @@ func (r *gitRemote) explain(action string, err error) error {
 	case errors.Is(err, transport.ErrAuthorizationFailed):
 		return fmt.Errorf("%s %s: the credentials are not allowed to access the repository (pushing needs write access): %w",
 			action, r.url, transport.ErrAuthorizationFailed)
+	case strings.Contains(err.Error(), "ssh: unable to authenticate"):
+		return fmt.Errorf("%s %s: the SSH server rejected the key of --private-key-file: add its public key to the repository "+
+			"(a deploy key with write access) or check the user in --url: %w", action, r.url, err)
 	case strings.Contains(err.Error(), "knownhosts: key mismatch"), strings.Contains(err.Error(), "knownhosts: key is unknown"):
 		return fmt.Errorf("%s %s: the SSH server's host key is not in --ssh-known-hosts-file: %w", action, r.url, err)
 	case errors.Is(err, transport.ErrRepositoryNotFound):

@@ -21,6 +21,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -57,7 +58,8 @@ func tideBinary(t *testing.T) string {
 	return tidePath
 }
 
-// bootstrapRun runs `tide bootstrap git` with the password in TIDE_GIT_PASSWORD and returns its output.
+// bootstrapRun runs `tide bootstrap git` with the password (if any) in TIDE_GIT_PASSWORD and returns its
+// output.
 func bootstrapRun(t *testing.T, password string, args ...string) (string, error) {
 	t.Helper()
 	args = append([]string{"bootstrap", "git", "--kubeconfig", env.KubeconfigPath, "--timeout", "2m", "--silent"}, args...)
@@ -68,15 +70,16 @@ func bootstrapRun(t *testing.T, password string, args ...string) (string, error)
 	start := time.Now()
 	err := cmd.Run()
 	t.Logf("%s $ tide %s (error: %v, %s)\n%s", start.Format("15:04:05.000"), strings.Join(args, " "), err, time.Since(start).Round(time.Millisecond), out.String())
-	if strings.Contains(out.String(), password) {
+	if password != "" && strings.Contains(out.String(), password) {
 		t.Errorf("the output shows the password")
 	}
 	return out.String(), err
 }
 
-// selfPatch is what a user commits to make tide change its own kustomize-controller: a patch in the
-// kustomization.yaml that bootstrap wrote.
-const selfPatch = `apiVersion: kustomize.config.k8s.io/v1beta1
+// selfPatch is what a user commits to make tide change one of its own controllers: the kustomization.yaml that
+// bootstrap wrote, with a patch adding an annotation to the controller's Deployment.
+func selfPatch(deployment, annotation string) string {
+	return fmt.Sprintf(`apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
 resources:
 - gotk-components.yaml
@@ -84,20 +87,34 @@ resources:
 patches:
 - target:
     kind: Deployment
-    name: kustomize-controller
+    name: %s
   patch: |
     - op: add
       path: /metadata/annotations
       value:
-        e2e.tide.dev/patched-from-git: "yes"
-`
+        %s: "yes"
+`, deployment, annotation)
+}
 
-// TestBootstrapGit runs `tide bootstrap git` against a real Git server over HTTPS (its own CA, basic auth) and
-// the real source-controller and kustomize-controller binaries: bootstrap creates the branch of an empty
+// httpsSelfPatch changes the kustomize-controller Deployment (the HTTPS subtest).
+var httpsSelfPatch = selfPatch("kustomize-controller", "e2e.tide.dev/patched-from-git")
+
+// TestBootstrapGit runs `tide bootstrap git` against real Git servers, over HTTPS and over SSH, with one set
+// of the real source-controller and kustomize-controller binaries. The subtests run one after the other on the
+// same flux-system namespace: each removes its GitRepository and Kustomization (orphaning what they applied)
+// before the next starts.
+func TestBootstrapGit(t *testing.T) {
+	runController(t, "source-controller", "--storage-path", t.TempDir(), "--storage-addr", "ADDR", "--storage-adv-addr", "ADDR")
+	runController(t, "kustomize-controller")
+	t.Run("https", testBootstrapGitHTTPS)
+	t.Run("ssh", testBootstrapGitSSH)
+}
+
+// testBootstrapGitHTTPS: over HTTPS (its own CA, basic auth) bootstrap creates the branch of an empty
 // repository, installs tide and waits until tide applies the bootstrap path from Git. A patch to tide's own
 // Deployment committed to that path is then applied by tide's kustomize-controller. A second bootstrap
 // commits nothing and keeps the patch; a wrong password fails with a clear message.
-func TestBootstrapGit(t *testing.T) {
+func testBootstrapGitHTTPS(t *testing.T) {
 	ctx := testContext(t, 6*time.Minute)
 	srv := gitserver.New(t)
 	repo := srv.CreateRepo(t, "fleet")
@@ -109,12 +126,7 @@ func TestBootstrapGit(t *testing.T) {
 		t.Fatalf("a wrong password: error %v", err)
 	}
 
-	// The sync objects are removed after the controllers stop (cleanups run last-in first-out), without their
-	// finalizers, so nothing is pruned from the control plane the other tests share.
 	t.Cleanup(func() { removeBootstrapObjects(t) })
-	runController(t, "source-controller", "--storage-path", t.TempDir(), "--storage-addr", "ADDR", "--storage-adv-addr", "ADDR")
-	runController(t, "kustomize-controller")
-
 	out, err = bootstrapRun(t, "b00tstrap-s3cret", flags...)
 	if err != nil {
 		t.Fatal(err)
@@ -132,7 +144,7 @@ func TestBootstrapGit(t *testing.T) {
 	checkBootstrapSecret(ctx, t)
 
 	// Self-management: a patch committed to the bootstrap path reaches tide's own Deployment through tide.
-	repo.CommitFiles(t, "main", map[string]string{"clusters/dev/flux-system/kustomization.yaml": selfPatch})
+	repo.CommitFiles(t, "main", map[string]string{"clusters/dev/flux-system/kustomization.yaml": httpsSelfPatch})
 	requestReconcileOf(t, "source.toolkit.fluxcd.io/v1", "GitRepository", "flux-system")
 	dep := &appsv1.Deployment{}
 	waitUntil(t, "the patch from Git on Deployment kustomize-controller", func() bool {
@@ -155,7 +167,7 @@ func TestBootstrapGit(t *testing.T) {
 	if !strings.Contains(out, "component manifests are up to date") || !strings.Contains(out, "bootstrap finished") {
 		t.Errorf("second bootstrap output unexpected")
 	}
-	if k := repo.ReadFile(t, "main", "clusters/dev/flux-system/kustomization.yaml"); k != strings.TrimSpace(selfPatch) {
+	if k := repo.ReadFile(t, "main", "clusters/dev/flux-system/kustomization.yaml"); k != strings.TrimSpace(httpsSelfPatch) {
 		t.Errorf("the second bootstrap rewrote kustomization.yaml:\n%s", k)
 	}
 }
@@ -200,15 +212,28 @@ func annotationManager(t *testing.T, obj client.Object, key string) string {
 	return ""
 }
 
-// removeBootstrapObjects deletes the GitRepository and Kustomization flux-system without their finalizers.
+// removeBootstrapObjects deletes the Kustomization and GitRepository flux-system and waits until they are gone.
+// Whether or not the controllers still run, nothing is pruned from the control plane the tests share: the
+// finalizers are removed, and should kustomize-controller add its finalizer back before the delete, the
+// Kustomization no longer prunes.
 func removeBootstrapObjects(t *testing.T) {
+	t.Helper()
 	ctx := context.Background()
 	for _, obj := range []client.Object{&kustomizev1.Kustomization{}, &sourcev1.GitRepository{}} {
 		obj.SetNamespace("flux-system")
 		obj.SetName("flux-system")
-		_ = env.Client.Patch(ctx, obj, client.RawPatch(types.MergePatchType, []byte(`{"metadata":{"finalizers":null}}`)))
+		patch := `{"metadata":{"finalizers":null}}`
+		if _, ok := obj.(*kustomizev1.Kustomization); ok {
+			patch = `{"metadata":{"finalizers":null},"spec":{"prune":false}}`
+		}
+		if err := env.Client.Patch(ctx, obj, client.RawPatch(types.MergePatchType, []byte(patch))); client.IgnoreNotFound(err) != nil {
+			t.Errorf("orphaning the objects of %T flux-system: %v", obj, err)
+		}
 		if err := env.Client.Delete(ctx, obj); client.IgnoreNotFound(err) != nil {
 			t.Errorf("removing %T flux-system: %v", obj, err)
 		}
+		waitUntil(t, fmt.Sprintf("%T flux-system gone", obj), func() bool {
+			return apierrors.IsNotFound(env.Client.Get(ctx, client.ObjectKeyFromObject(obj), obj))
+		})
 	}
 }
