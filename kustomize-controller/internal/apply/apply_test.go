@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	kustomizev1 "github.com/tide-gitops/tide/api/kustomize/v1"
+	"github.com/tide-gitops/tide/internal/testenv"
 )
 
 func TestApplyCreatesLabelsThenReportsUnchangedWithoutWrites(t *testing.T) {
@@ -133,7 +134,7 @@ func TestApplyStagesCRDBeforeItsCustomResource(t *testing.T) {
 		ctx, ns := testContext(t), newNamespace(t)
 		m, _ := newManager(t, ns)
 		group := strings.ReplaceAll(ns, "-", "") + ".example.com"
-		crd := widgetCRD(group)
+		crd := testenv.WidgetCRD(group)
 		cr := &unstructured.Unstructured{Object: map[string]any{
 			"apiVersion": group + "/v1", "kind": "Widget",
 			"metadata": map[string]any{"name": "w1", "namespace": ns},
@@ -159,25 +160,6 @@ func TestApplyStagesCRDBeforeItsCustomResource(t *testing.T) {
 		}
 		t.Cleanup(func() { _ = env.Client.Delete(ctx, crd) })
 	})
-}
-
-// widgetCRD returns a namespaced CRD of kind Widget in group with a status subresource.
-func widgetCRD(group string) *unstructured.Unstructured {
-	return &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
-		"metadata": map[string]any{"name": "widgets." + group},
-		"spec": map[string]any{
-			"group": group, "scope": "Namespaced",
-			"names": map[string]any{"kind": "Widget", "listKind": "WidgetList", "plural": "widgets", "singular": "widget"},
-			"versions": []any{map[string]any{
-				"name": "v1", "served": true, "storage": true,
-				"subresources": map[string]any{"status": map[string]any{}},
-				"schema": map[string]any{"openAPIV3Schema": map[string]any{
-					"type": "object", "x-kubernetes-preserve-unknown-fields": true,
-				}},
-			}},
-		},
-	}}
 }
 
 func TestApplyHonoursPerObjectAnnotations(t *testing.T) {

@@ -16,6 +16,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/tide-gitops/tide/internal/testenv"
 )
 
 func TestWaitForHealthyReportsReadyObjects(t *testing.T) {
@@ -43,7 +45,7 @@ func TestWaitForHealthyNamesObjectsThatAreNotReady(t *testing.T) {
 	ctx, ns := testContext(t), newNamespace(t)
 	m, _ := newManager(t, ns)
 	group := strings.ReplaceAll(ns, "-", "") + ".example.com"
-	crd := widgetCRD(group)
+	crd := testenv.WidgetCRD(group)
 	failing := &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": group + "/v1", "kind": "Widget", "metadata": map[string]any{"name": "broken", "namespace": ns},
 	}}

@@ -22,6 +22,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	kustomizev1 "github.com/tide-gitops/tide/api/kustomize/v1"
+	"github.com/tide-gitops/tide/internal/testenv"
 )
 
 // phaseCRD creates a CRD of kind Widget in a group of its own, whose objects report status.phase (a shape
@@ -29,21 +30,7 @@ import (
 func phaseCRD(t *testing.T, ns string) string {
 	t.Helper()
 	group := strings.ReplaceAll(ns, "-", "") + ".example.com"
-	crd := &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
-		"metadata": map[string]any{"name": "widgets." + group},
-		"spec": map[string]any{
-			"group": group, "scope": "Namespaced",
-			"names": map[string]any{"kind": "Widget", "listKind": "WidgetList", "plural": "widgets", "singular": "widget"},
-			"versions": []any{map[string]any{
-				"name": "v1", "served": true, "storage": true,
-				"subresources": map[string]any{"status": map[string]any{}},
-				"schema": map[string]any{"openAPIV3Schema": map[string]any{
-					"type": "object", "x-kubernetes-preserve-unknown-fields": true,
-				}},
-			}},
-		},
-	}}
+	crd := testenv.WidgetCRD(group)
 	if err := env.Client.Create(context.Background(), crd); err != nil {
 		t.Fatal(err)
 	}
