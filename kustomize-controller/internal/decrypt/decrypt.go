@@ -16,9 +16,15 @@ SPDX-License-Identifier: Apache-2.0
 // sops.azure-kv, sops.gcp-kms, sops.vault-token) are not supported: decrypting a document that only they can
 // open fails with a message saying so.
 //
-// No error, and nothing this package logs, quotes a decrypted value: sops' own messages (which can quote a
-// value whose type tag was changed, or a value left in plain text where the document's rules expect an
-// encrypted one) are replaced by descriptions, and MAC values are never shown.
+// The SOPS format is implemented here (sopsfile.go reads the metadata, walk.go and values.go decrypt and
+// authenticate the values and compute the MAC, yaml.go, json.go, dotenv.go and ini.go read and write the
+// formats), so that the controller does not link the sops library and its cloud SDKs. The plaintext is byte
+// for byte what the sops library writes (differential and fuzz tests compare the two); documents that sops
+// refuses are refused.
+//
+// No error, and nothing this package logs, quotes a decrypted value or a MAC: errors are descriptions (a
+// value whose type tag was changed, a value left in plain text where the document's rules expect an
+// encrypted one), never the value.
 package decrypt
 
 import (

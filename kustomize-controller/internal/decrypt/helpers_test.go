@@ -49,11 +49,11 @@ func ageEntries(ids ...*age.X25519Identity) map[string][]byte {
 // canonical is the plaintext as the format's store writes it, which is what decryption returns.
 func canonical(t *testing.T, plain string, f formats.Format) []byte {
 	t.Helper()
-	branches, err := store(f).LoadPlainFile([]byte(plain))
+	branches, err := decrypttest.Store(f).LoadPlainFile([]byte(plain))
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := store(f).EmitPlainFile(branches)
+	out, err := decrypttest.Store(f).EmitPlainFile(branches)
 	if err != nil {
 		t.Fatal(err)
 	}
