@@ -8,6 +8,7 @@ package e2e
 
 import (
 	"bytes"
+	"debug/elf"
 	"errors"
 	"fmt"
 	"io"
@@ -32,6 +33,11 @@ var (
 	buildErr  error
 )
 
+// releaseBuildFlags build a controller binary as `make build` does for a release (with CGO_ENABLED=0): without
+// Go plugin support in kustomize, which otherwise makes the linker export every symbol and keep every method
+// (a third of the binary, and of its resident pages).
+var releaseBuildFlags = []string{"-trimpath", "-tags", "kustomize_disable_go_plugin_support"}
+
 // controllerBinary builds every controller binary once per test run and returns the path of one.
 func controllerBinary(t testing.TB, name string) string {
 	t.Helper()
@@ -41,8 +47,9 @@ func controllerBinary(t testing.TB, name string) string {
 			return
 		}
 		for _, c := range controllers {
-			cmd := exec.Command("go", "build", "-o", filepath.Join(binDir, c), ".")
+			cmd := exec.Command("go", append([]string{"build"}, append(releaseBuildFlags, "-o", filepath.Join(binDir, c), ".")...)...)
 			cmd.Dir = filepath.Join(env.RepoRoot, c)
+			cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 			if out, err := cmd.CombinedOutput(); err != nil {
 				buildErr = fmt.Errorf("building %s: %v\n%s", c, err, out)
 				return
@@ -107,6 +114,33 @@ func TestControllerBinaries(t *testing.T) {
 				t.Fatalf("still running 30s after SIGTERM\n%s", logs.String())
 			}
 		})
+	}
+}
+
+// TestControllerBinariesAreReleaseBuilds: the binaries are static and link no Go plugin loader (which would
+// make the linker export every symbol and keep every method).
+func TestControllerBinariesAreReleaseBuilds(t *testing.T) {
+	for _, c := range controllers {
+		f, err := elf.Open(controllerBinary(t, c))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		for _, p := range f.Progs {
+			if p.Type == elf.PT_INTERP {
+				t.Errorf("%s is dynamically linked", c)
+			}
+		}
+		syms, err := f.Symbols()
+		if err != nil {
+			t.Fatalf("%s: %v", c, err)
+		}
+		for _, s := range syms {
+			if strings.HasPrefix(s.Name, "plugin.") {
+				t.Errorf("%s links the Go plugin loader (%s; build with %v)", c, s.Name, releaseBuildFlags)
+				break
+			}
+		}
 	}
 }
 

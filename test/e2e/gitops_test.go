@@ -9,7 +9,10 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"io"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -273,11 +276,23 @@ func startController(tb testing.TB, name string, args ...string) (*exec.Cmd, fun
 	for i := range args {
 		args[i] = strings.ReplaceAll(args[i], "ADDR", addr)
 	}
+	// With TIDE_BENCH_PROFILES=<dir>, the logs also go to <dir>/<name>.log, at info level (each reconcile's
+	// step timings).
+	level, logFile := "error", io.Discard
+	if dir := os.Getenv("TIDE_BENCH_PROFILES"); dir != "" {
+		f, err := os.Create(filepath.Join(dir, name+".log"))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		level, logFile = "info", f
+		tb.Cleanup(func() { _ = f.Close() })
+	}
 	args = append([]string{"--kubeconfig", env.KubeconfigPath, "--metrics-addr", "0", "--health-addr", "0",
-		"--requeue-dependency", "1s", "--log-encoding", "console", "--log-level", "error"}, args...)
+		"--requeue-dependency", "1s", "--log-encoding", "console", "--log-level", level}, args...)
 	cmd := exec.Command(controllerBinary(tb, name), args...)
 	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
+	out := io.MultiWriter(&logs, logFile) // one writer: exec serializes its writes
+	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		tb.Fatal(err)
 	}
