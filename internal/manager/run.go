@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/debug"
 
 	"github.com/spf13/pflag"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -60,6 +61,9 @@ func (s Spec) NewScheme() (*runtime.Scheme, error) {
 // Main is a controller binary's whole main function: parse flags, build the manager, register the reconcilers
 // and run until SIGTERM or SIGINT. It exits non-zero on a start-up error.
 func Main(spec Spec) {
+	if _, set := os.LookupEnv("GOGC"); !set {
+		debug.SetGCPercent(DefaultGCPercent)
+	}
 	opts := spec.NewOptions()
 	fs := pflag.NewFlagSet(spec.Name, pflag.ExitOnError)
 	opts.BindFlags(fs)
@@ -76,6 +80,13 @@ func Main(spec Spec) {
 	}
 	log.Info("stopped cleanly", "controller", spec.Name)
 }
+
+// DefaultGCPercent is the garbage collector's target (GOGC) of a controller binary when the environment sets
+// none. A controller's live heap is small and its work comes in bursts (a build, an apply) that allocate
+// many times the live heap: collecting at 50% instead of Go's 100% lowers its peak memory by about a quarter
+// for a little more GC work (see BenchmarkKustomizeFleet). The Deployments also set GOMEMLIMIT from the
+// container's memory limit.
+const DefaultGCPercent = 50
 
 // Run builds the manager for spec and runs it until ctx is done.
 func Run(ctx context.Context, spec Spec, opts *Options) error {

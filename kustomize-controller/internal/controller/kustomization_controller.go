@@ -136,13 +136,28 @@ func (r *KustomizationReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 	if v, ok := meta.ReconcileAnnotationValue(obj.GetAnnotations()); ok {
 		obj.Status.SetLastHandledReconcileRequest(v)
 	}
-	msg, err := r.reconcile(ctx, obj)
+	times := newStepTimes()
+	msg, err := r.reconcile(ctx, obj, times)
 	result := r.summarize(obj, msg, err)
 	obj.Status.ObservedGeneration = obj.GetGeneration()
-	if perr := reconcile.Persist(ctx, r.Client, obj, base, r.ControllerName); perr != nil {
+	perr := reconcile.Persist(ctx, r.Client, obj, base, r.ControllerName)
+	times.done("status")
+	logFinished(ctx, times, result, err)
+	if perr != nil {
 		return result, client.IgnoreNotFound(perr)
 	}
 	return result, nil
+}
+
+// logFinished logs the outcome of a reconcile as Flux does ("Reconciliation finished in 1.2s, next run in
+// 10m0s"), with how long each step took.
+func logFinished(ctx context.Context, times *stepTimes, result ctrl.Result, err error) {
+	logger := log.FromContext(ctx).WithValues(times.steps...)
+	if err != nil {
+		logger.Error(err, fmt.Sprintf("Reconciliation failed after %s, next try in %s", times.total(), result.RequeueAfter))
+		return
+	}
+	logger.Info(fmt.Sprintf("Reconciliation finished in %s, next run in %s", times.total(), result.RequeueAfter))
 }
 
 // stepError is a failed reconcile step: the Ready reason, and whether retrying can help before the spec

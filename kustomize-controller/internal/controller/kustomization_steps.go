@@ -44,7 +44,8 @@ var defaultHTTPClient = &http.Client{Timeout: 5 * time.Minute}
 
 // reconcile runs the steps of one reconcile in order and returns the Ready message. A failed step returns a
 // *stepError; nothing after it runs, so a failed build or apply never prunes and never replaces the inventory.
-func (r *KustomizationReconciler) reconcile(ctx context.Context, obj *kustomizev1.Kustomization) (string, error) {
+// times records how long each step took.
+func (r *KustomizationReconciler) reconcile(ctx context.Context, obj *kustomizev1.Kustomization, times *stepTimes) (string, error) {
 	healthChecks, err := customHealthChecks(obj)
 	if err != nil {
 		return "", err
@@ -62,20 +63,48 @@ func (r *KustomizationReconciler) reconcile(ctx context.Context, obj *kustomizev
 	if err != nil {
 		return "", err
 	}
+	times.done("prepare")
 	objs, err := r.buildArtifact(ctx, obj, art)
+	times.done("build")
 	if err != nil {
 		return "", err
 	}
-	if err := r.applyAndPrune(ctx, obj, m, objs, art.Revision); err != nil {
+	err = r.applyAndPrune(ctx, obj, m, objs, art.Revision)
+	times.done("apply")
+	if err != nil {
 		return "", err
 	}
-	if err := r.checkHealth(ctx, obj, m); err != nil {
+	err = r.checkHealth(ctx, obj, m)
+	times.done("health")
+	if err != nil {
 		return "", err
 	}
 	obj.Status.LastAppliedRevision = art.Revision
 	obj.Status.LastAppliedOriginRevision = art.Metadata[originRevisionKey]
 	return fmt.Sprintf("Applied revision: %s", art.Revision), nil
 }
+
+// stepTimes records how long the steps of one reconcile took, for the log line that ends it.
+type stepTimes struct {
+	start, last time.Time
+	// steps holds name, duration pairs, as logger key-values.
+	steps []any
+}
+
+func newStepTimes() *stepTimes {
+	now := time.Now()
+	return &stepTimes{start: now, last: now}
+}
+
+// done records the time since the previous step ended as the duration of step.
+func (t *stepTimes) done(step string) {
+	now := time.Now()
+	t.steps = append(t.steps, step, now.Sub(t.last).Round(time.Millisecond).String())
+	t.last = now
+}
+
+// total is the time since the reconcile started.
+func (t *stepTimes) total() time.Duration { return time.Since(t.start).Round(time.Millisecond) }
 
 // customHealthChecks compiles spec.healthCheckExprs into the apply.Manager option that evaluates them. An
 // expression that does not parse stalls the Kustomization, as in Flux: retrying cannot help until the spec
