@@ -83,9 +83,9 @@ func Main(spec Spec) {
 
 // DefaultGCPercent is the garbage collector's target (GOGC) of a controller binary when the environment sets
 // none. A controller's live heap is small and its work comes in bursts (a build, an apply) that allocate
-// many times the live heap: collecting at 50% instead of Go's 100% lowers its peak memory by about a quarter
-// for a little more GC work (see BenchmarkKustomizeFleet). The Deployments also set GOMEMLIMIT from the
-// container's memory limit.
+// many times the live heap: collecting at 50% instead of Go's 100% lowers the peak (BenchmarkKustomizeFleet:
+// 66 -> 60 MiB resident, the anonymous part 33 -> 27 MiB) for a little more GC work. The Deployments also set
+// GOMEMLIMIT from the container's memory limit.
 const DefaultGCPercent = 50
 
 // Run builds the manager for spec and runs it until ctx is done.

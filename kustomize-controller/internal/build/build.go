@@ -288,28 +288,19 @@ func kustomizationDir(fsys *rootFS, specPath string) (string, error) {
 	return dir, nil
 }
 
-var (
-	// schemaOnce parses kyaml's built-in OpenAPI schema once per process.
-	schemaOnce sync.Once
-	// schemaMu lets builds share kyaml's global schema (read lock) while a build with a custom openapi
-	// schema, which replaces that global, runs alone (write lock) and restores it after.
-	schemaMu sync.RWMutex
-)
-
-// warmSchema parses the built-in schema so that concurrent builds only read kyaml's global schema.
-func warmSchema() {
-	schemaOnce.Do(func() { _ = openapi.Schema() })
-}
+// schemaMu lets builds share kyaml's global schema (read lock) while a build with a custom openapi schema,
+// which replaces that global, runs alone (write lock) and restores it after. kyaml parses its built-in
+// schema under its own lock on first use: only builds that need it (strategic merge patches, kinds it does
+// not know the scope of) pay its ~5 MiB, and a fleet of plain manifests never does.
+var schemaMu sync.RWMutex
 
 // runKustomize runs kustomize with built-in plugins only and no load restrictions inside the confined
 // filesystem (Flux's settings). A panic inside kustomize is returned as an error.
 func runKustomize(fsys *rootFS, dir string, customSchema bool) (m resmap.ResMap, err error) {
-	warmSchema()
 	if customSchema {
 		schemaMu.Lock()
 		defer func() {
 			openapi.ResetOpenAPI()
-			_ = openapi.Schema()
 			schemaMu.Unlock()
 		}()
 	} else {
