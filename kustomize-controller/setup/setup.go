@@ -123,6 +123,7 @@ func setupReconciler(ctx context.Context, mgr ctrl.Manager, opts *manager.Option
 		Mapper:                mgr.GetRESTMapper(),
 		Scheme:                mgr.GetScheme(),
 		EventRecorder:         mgr.GetEventRecorderFor(Name), //nolint:staticcheck // core/v1 events, as Flux's tools read them
+		Metrics:               manager.Metrics(mgr, kustomizev1.KustomizationFinalizer),
 		ControllerName:        Name,
 		BuildCache:            cache,
 		AllowRemoteBases:      !o.NoRemoteBases,

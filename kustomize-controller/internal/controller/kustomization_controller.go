@@ -18,6 +18,7 @@ import (
 
 	"github.com/fluxcd/pkg/apis/meta"
 	"github.com/fluxcd/pkg/runtime/conditions"
+	runtimectrl "github.com/fluxcd/pkg/runtime/controller"
 	"github.com/fluxcd/pkg/runtime/jitter"
 	"github.com/fluxcd/pkg/runtime/predicates"
 	corev1 "k8s.io/api/core/v1"
@@ -67,6 +68,8 @@ type KustomizationReconciler struct {
 	Scheme *runtime.Scheme
 	// EventRecorder emits the Kustomizations' events.
 	EventRecorder kuberecorder.EventRecorder
+	// Metrics records Flux's gotk_* reconcile metrics; the zero value records nothing.
+	Metrics runtimectrl.Metrics
 	// ControllerName is the field owner of status writes.
 	ControllerName string
 	// HTTPClient downloads artifacts; nil means a client with a five-minute timeout.
@@ -124,6 +127,13 @@ func (r *KustomizationReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 	if err := r.Get(ctx, req.NamespacedName, obj); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	// Flux's metrics; for an object being deleted they are removed instead.
+	start := time.Now()
+	defer func() {
+		r.Metrics.RecordSuspend(ctx, obj, obj.Spec.Suspend)
+		r.Metrics.RecordReadiness(ctx, obj)
+		r.Metrics.RecordDuration(ctx, obj, start)
+	}()
 	if !obj.GetDeletionTimestamp().IsZero() {
 		return r.reconcileDelete(ctx, obj)
 	}

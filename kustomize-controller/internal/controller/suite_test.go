@@ -32,6 +32,7 @@ import (
 	kustomizev1 "github.com/tide-gitops/tide/api/kustomize/v1"
 	sourcev1 "github.com/tide-gitops/tide/api/source/v1"
 	"github.com/tide-gitops/tide/internal/artifact"
+	"github.com/tide-gitops/tide/internal/manager"
 	"github.com/tide-gitops/tide/internal/testenv"
 	"github.com/tide-gitops/tide/kustomize-controller/internal/build"
 )
@@ -78,6 +79,7 @@ func startController(ctx context.Context, e *testenv.Env) error {
 		Mapper:         mgr.GetRESTMapper(),
 		Scheme:         mgr.GetScheme(),
 		EventRecorder:  events,
+		Metrics:        manager.Metrics(mgr, kustomizev1.KustomizationFinalizer),
 		ControllerName: "kustomize-controller",
 		BuildCache:     build.NewCache(100, 0),
 		// An hour: a dependent that starts at all started because its dependency's readiness enqueued it.
