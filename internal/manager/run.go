@@ -74,6 +74,11 @@ func Main(spec Spec) {
 	_ = fs.Parse(os.Args[1:])
 	SetupLogger(opts)
 	log := ctrl.Log.WithName("setup")
+	if restore, err := CaptureStderr(ctrl.Log.WithName("stderr")); err != nil {
+		log.Error(err, "library output on standard error stays unstructured")
+	} else {
+		defer restore()
+	}
 	if err := Run(ctrl.SetupSignalHandler(), spec, opts); err != nil {
 		log.Error(err, "controller failed", "controller", spec.Name)
 		os.Exit(1)
