@@ -19,9 +19,12 @@ var (
 	recorder     *metrics.Recorder
 )
 
-// Metrics returns the reconcile metrics Flux's dashboards read (gotk_reconcile_duration_seconds,
-// gotk_reconcile_condition, gotk_suspend_status), registered in controller-runtime's registry once per process,
-// so several controllers composed in one process share them. finalizers tell when an object is being deleted.
+// Metrics returns the reconcile metric Flux's controllers export, gotk_reconcile_duration_seconds{kind, name,
+// namespace}, registered in controller-runtime's registry once per process, so several controllers composed in
+// one process share it. finalizers tell when an object is being deleted, and its series removed. Like Flux
+// since 2.1, the state of the objects (Ready, suspended) is not exported per object here: kube-state-metrics
+// reads it from their status (gotk_reconcile_condition and gotk_suspend_status were 5 series per object, a
+// quarter of the kustomize-controller's heap with 1,000 Kustomizations).
 func Metrics(mgr ctrl.Manager, finalizers ...string) runtimectrl.Metrics {
 	recorderOnce.Do(func() { recorder = metrics.MustMakeRecorder() })
 	return runtimectrl.NewMetrics(mgr, recorder, finalizers...)

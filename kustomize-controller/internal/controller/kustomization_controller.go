@@ -68,7 +68,7 @@ type KustomizationReconciler struct {
 	Scheme *runtime.Scheme
 	// EventRecorder emits the Kustomizations' events.
 	EventRecorder kuberecorder.EventRecorder
-	// Metrics records Flux's gotk_* reconcile metrics; the zero value records nothing.
+	// Metrics records Flux's reconcile duration metric; the zero value records nothing.
 	Metrics runtimectrl.Metrics
 	// ControllerName is the field owner of status writes.
 	ControllerName string
@@ -127,13 +127,8 @@ func (r *KustomizationReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 	if err := r.Get(ctx, req.NamespacedName, obj); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	// Flux's metrics; for an object being deleted they are removed instead.
-	start := time.Now()
-	defer func() {
-		r.Metrics.RecordSuspend(ctx, obj, obj.Spec.Suspend)
-		r.Metrics.RecordReadiness(ctx, obj)
-		r.Metrics.RecordDuration(ctx, obj, start)
-	}()
+	// gotk_reconcile_duration_seconds, as Flux; removed for an object being deleted.
+	defer r.Metrics.RecordDuration(ctx, obj, time.Now())
 	if !obj.GetDeletionTimestamp().IsZero() {
 		return r.reconcileDelete(ctx, obj)
 	}

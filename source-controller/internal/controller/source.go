@@ -67,7 +67,7 @@ func stalled(condition, reason string, err error) *stepError {
 // SourceReconciler is the part every source reconciler shares.
 type SourceReconciler struct {
 	client.Client
-	// Metrics records Flux's gotk_* reconcile metrics; the zero value records nothing.
+	// Metrics records Flux's reconcile duration metric; the zero value records nothing.
 	Metrics        runtimectrl.Metrics
 	EventRecorder  kuberecorder.EventRecorder
 	Storage        *storage.Storage
@@ -93,16 +93,12 @@ func (r *SourceReconciler) reconcileSource(ctx context.Context, req ctrl.Request
 	if err := r.Get(ctx, req.NamespacedName, obj); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	// gotk_reconcile_duration_seconds, as Flux; removed for an object being deleted.
+	defer r.Metrics.RecordDuration(ctx, obj, time.Now())
 	if !obj.GetDeletionTimestamp().IsZero() {
 		return r.reconcileDelete(ctx, obj)
 	}
-	start := time.Now()
 	st := state()
-	defer func() {
-		r.Metrics.RecordSuspend(ctx, obj, st.suspended)
-		r.Metrics.RecordReadiness(ctx, obj)
-		r.Metrics.RecordDuration(ctx, obj, start)
-	}()
 	if st.suspended {
 		log.FromContext(ctx).V(1).Info("reconciliation is suspended")
 		return ctrl.Result{}, nil
