@@ -9,11 +9,15 @@ package apply
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/fluxcd/pkg/ssa"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	kustomizev1 "github.com/tide-gitops/tide/api/kustomize/v1"
 )
@@ -81,4 +85,58 @@ func Deleted(cs *ssa.ChangeSet) []string {
 		}
 	}
 	return out
+}
+
+// WaitForTermination waits until the objects the change set reports deleted are gone (their finalizers done),
+// checking every interval, until ctx is done; then it returns the subjects ("Kind/namespace/name") still
+// present and the context's error.
+func (m *Manager) WaitForTermination(ctx context.Context, cs *ssa.ChangeSet, interval time.Duration) ([]string, error) {
+	var pending []ssa.ChangeSetEntry
+	if cs != nil {
+		for _, e := range cs.Entries {
+			if e.Action == ssa.DeletedAction {
+				pending = append(pending, e)
+			}
+		}
+	}
+	for {
+		remaining := pending[:0]
+		for _, e := range pending {
+			gone, err := m.gone(ctx, e)
+			if err != nil && ctx.Err() == nil {
+				return nil, fmt.Errorf("checking whether %s is gone: %w", e.Subject, err)
+			}
+			if !gone {
+				remaining = append(remaining, e)
+			}
+		}
+		pending = remaining
+		if len(pending) == 0 {
+			return nil, nil
+		}
+		select {
+		case <-ctx.Done():
+			subjects := make([]string, len(pending))
+			for i, e := range pending {
+				subjects[i] = e.Subject
+			}
+			return subjects, ctx.Err()
+		case <-time.After(interval):
+		}
+	}
+}
+
+// gone tells whether the object of a change set entry no longer exists.
+func (m *Manager) gone(ctx context.Context, e ssa.ChangeSetEntry) (bool, error) {
+	gv, err := schema.ParseGroupVersion(e.GroupVersion)
+	if err != nil {
+		return false, err
+	}
+	o := &metav1.PartialObjectMetadata{}
+	o.SetGroupVersionKind(gv.WithKind(e.ObjMetadata.GroupKind.Kind))
+	err = m.client.Get(ctx, client.ObjectKey{Namespace: e.ObjMetadata.Namespace, Name: e.ObjMetadata.Name}, o)
+	if apierrors.IsNotFound(err) || meta.IsNoMatchError(err) {
+		return true, nil
+	}
+	return false, err
 }

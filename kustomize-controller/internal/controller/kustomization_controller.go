@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 	runtimectrl "github.com/fluxcd/pkg/runtime/controller"
 	"github.com/fluxcd/pkg/runtime/jitter"
 	"github.com/fluxcd/pkg/runtime/predicates"
+	"github.com/fluxcd/pkg/ssa"
 	corev1 "k8s.io/api/core/v1"
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -39,6 +41,7 @@ import (
 	sourcev1 "github.com/tide-gitops/tide/api/source/v1"
 	"github.com/tide-gitops/tide/internal/artifact"
 	"github.com/tide-gitops/tide/internal/reconcile"
+	"github.com/tide-gitops/tide/kustomize-controller/internal/apply"
 	"github.com/tide-gitops/tide/kustomize-controller/internal/build"
 )
 
@@ -232,14 +235,14 @@ func revisionAnnotations(obj *kustomizev1.Kustomization) map[string]string {
 	return map[string]string{kustomizev1.GroupVersion.Group + "/revision": obj.Status.LastAttemptedRevision}
 }
 
-// reconcileDelete prunes the inventory when spec.prune is set and the deletion policy is not Orphan, then
-// removes the finalizer. A failed prune keeps the finalizer and is retried.
+// reconcileDelete deletes the managed objects when the deletion policy says so (deletesObjects), waits for
+// them to be gone with WaitForTermination, then removes the finalizer. A failed prune keeps the finalizer and is
+// retried.
 func (r *KustomizationReconciler) reconcileDelete(ctx context.Context, obj *kustomizev1.Kustomization) (ctrl.Result, error) {
 	if !controllerutil.ContainsFinalizer(obj, kustomizev1.KustomizationFinalizer) {
 		return ctrl.Result{}, nil
 	}
-	inv := obj.Status.Inventory
-	if obj.Spec.Prune && obj.GetDeletionPolicy() != kustomizev1.DeletionPolicyOrphan && inv != nil && len(inv.Entries) > 0 {
+	if inv := obj.Status.Inventory; deletesObjects(obj) && inv != nil && len(inv.Entries) > 0 {
 		m, err := r.applyManager(ctx, obj)
 		if err != nil {
 			r.EventRecorder.Event(obj, corev1.EventTypeWarning, meta.PruneFailedReason, pruneBlockedMessage(obj, err))
@@ -253,6 +256,11 @@ func (r *KustomizationReconciler) reconcileDelete(ctx context.Context, obj *kust
 		if msg := changeSummary(cs); msg != "" {
 			r.EventRecorder.Event(obj, corev1.EventTypeNormal, "Pruned", msg)
 		}
+		if obj.GetDeletionPolicy() == kustomizev1.DeletionPolicyWaitForTermination {
+			if err := r.waitForTermination(ctx, obj, m, cs); err != nil {
+				return ctrl.Result{}, err
+			}
+		}
 	}
 	r.remote.forget(client.ObjectKeyFromObject(obj))
 	base := obj.DeepCopy()
@@ -261,4 +269,44 @@ func (r *KustomizationReconciler) reconcileDelete(ctx context.Context, obj *kust
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	return ctrl.Result{}, nil
+}
+
+// deletesObjects tells whether deleting the Kustomization deletes its objects: with deletion policy
+// MirrorPrune (the default) when spec.prune is set, always with Delete and WaitForTermination, never with
+// Orphan.
+func deletesObjects(obj *kustomizev1.Kustomization) bool {
+	switch obj.GetDeletionPolicy() {
+	case kustomizev1.DeletionPolicyMirrorPrune:
+		return obj.Spec.Prune
+	case kustomizev1.DeletionPolicyDelete, kustomizev1.DeletionPolicyWaitForTermination:
+		return true
+	default:
+		return false
+	}
+}
+
+// terminationPoll is how often deletion policy WaitForTermination checks whether the objects are gone.
+const terminationPoll = 2 * time.Second
+
+// waitForTermination waits, up to spec.timeout, until the deleted objects are gone (their own finalizers
+// done), as Flux does for deletion policy WaitForTermination; when the time is up, a warning event names the
+// objects still terminating and the Kustomization is released all the same. It fails only when ctx ends (the
+// controller stops): the next start waits again.
+func (r *KustomizationReconciler) waitForTermination(ctx context.Context, obj *kustomizev1.Kustomization, m *apply.Manager, cs *ssa.ChangeSet) error {
+	wctx, cancel := context.WithTimeout(ctx, obj.GetTimeout())
+	defer cancel()
+	pending, err := m.WaitForTermination(wctx, cs, terminationPoll)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	if len(pending) > 0 {
+		msg = fmt.Sprintf("%s still terminating after %s: %s", strings.Join(pending, ", "),
+			obj.GetTimeout(), "the finalizer is removed, the objects stay until their own finalizers are done")
+	}
+	r.EventRecorder.Event(obj, corev1.EventTypeWarning, "TerminationTimeout", msg)
+	return nil
 }

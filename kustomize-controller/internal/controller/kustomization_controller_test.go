@@ -375,15 +375,27 @@ func TestImpersonationLimitsKinds(t *testing.T) {
 	}
 }
 
+// TestDeletionPrunesObjects: deleting a Kustomization deletes its objects as its deletion policy says:
+// MirrorPrune (the default) follows spec.prune, Delete deletes even without it, Orphan keeps them.
 func TestDeletionPrunesObjects(t *testing.T) {
-	for _, policy := range []string{"", kustomizev1.DeletionPolicyOrphan} {
-		t.Run("policy="+policy, func(t *testing.T) {
+	for _, tc := range []struct {
+		policy string
+		prune  bool
+		kept   bool
+	}{
+		{"", true, false},
+		{kustomizev1.DeletionPolicyMirrorPrune, false, true},
+		{kustomizev1.DeletionPolicyDelete, false, false},
+		{kustomizev1.DeletionPolicyOrphan, true, true},
+	} {
+		t.Run(fmt.Sprintf("policy=%s,prune=%v", tc.policy, tc.prune), func(t *testing.T) {
 			t.Parallel()
 			f := newFixture(t)
 			rev := f.publish(t, map[string]string{"app/cm.yaml": configMapYAML("owned", "1")})
 			k := f.kustomization(t, "app", "./app", func(k *kustomizev1.Kustomization) {
 				k.Spec.TargetNamespace = f.ns
-				k.Spec.DeletionPolicy = policy
+				k.Spec.DeletionPolicy = tc.policy
+				k.Spec.Prune = tc.prune
 			})
 			waitApplied(t, k, rev)
 			if !slices.Contains(k.Finalizers, kustomizev1.KustomizationFinalizer) {
@@ -392,19 +404,66 @@ func TestDeletionPrunesObjects(t *testing.T) {
 			if err := env.Client.Delete(context.Background(), k); err != nil {
 				t.Fatal(err)
 			}
-			ctx := testContext(t, 60*time.Second)
-			for exists(t, &kustomizev1.Kustomization{ObjectMeta: metav1.ObjectMeta{Namespace: f.ns, Name: "app"}}) {
-				select {
-				case <-ctx.Done():
-					t.Fatal("the Kustomization was not finalized")
-				case <-time.After(50 * time.Millisecond):
-				}
-			}
+			waitGone(t, &kustomizev1.Kustomization{ObjectMeta: metav1.ObjectMeta{Namespace: f.ns, Name: "app"}}, 60*time.Second)
 			kept := exists(t, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: f.ns, Name: "owned"}})
-			if want := policy == kustomizev1.DeletionPolicyOrphan; kept != want {
-				t.Errorf("ConfigMap kept = %v, want %v", kept, want)
+			if kept != tc.kept {
+				t.Errorf("ConfigMap kept = %v, want %v", kept, tc.kept)
 			}
 		})
+	}
+}
+
+// TestDeletionWaitsForTermination: with deletion policy WaitForTermination (and no spec.prune), the
+// Kustomization is released only once its objects are gone: a ConfigMap held by a finalizer holds it too,
+// until that finalizer is removed.
+func TestDeletionWaitsForTermination(t *testing.T) {
+	f := newFixture(t)
+	rev := f.publish(t, map[string]string{"app/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: held\n" +
+		"  finalizers:\n  - tide.test/hold\ndata:\n  key: value\n"})
+	k := f.kustomization(t, "app", "./app", func(k *kustomizev1.Kustomization) {
+		k.Spec.TargetNamespace = f.ns
+		k.Spec.DeletionPolicy = kustomizev1.DeletionPolicyWaitForTermination
+		k.Spec.Prune = false
+	})
+	waitApplied(t, k, rev)
+	if err := env.Client.Delete(context.Background(), k); err != nil {
+		t.Fatal(err)
+	}
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: f.ns, Name: "held"}}
+	ctx := testContext(t, 30*time.Second)
+	for cm.DeletionTimestamp.IsZero() {
+		if !exists(t, cm) {
+			t.Fatal("the ConfigMap is gone although its finalizer holds it")
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal("the ConfigMap was not deleted")
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	// Two polls of the controller later, the Kustomization still waits for the ConfigMap.
+	time.Sleep(2*terminationPoll + time.Second)
+	held := &kustomizev1.Kustomization{ObjectMeta: metav1.ObjectMeta{Namespace: f.ns, Name: "app"}}
+	if !exists(t, held) {
+		t.Fatal("the Kustomization was released while its ConfigMap is terminating")
+	}
+	cm.Finalizers = nil
+	if err := env.Client.Update(context.Background(), cm); err != nil {
+		t.Fatal(err)
+	}
+	waitGone(t, held, 30*time.Second)
+}
+
+// waitGone waits until obj no longer exists.
+func waitGone(t *testing.T, obj client.Object, timeout time.Duration) {
+	t.Helper()
+	ctx := testContext(t, timeout)
+	for exists(t, obj) {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("%T %s still exists", obj, obj.GetName())
+		case <-time.After(50 * time.Millisecond):
+		}
 	}
 }
 
