@@ -271,10 +271,14 @@ func (r *KustomizationReconciler) reconcileDelete(ctx context.Context, obj *kust
 	return ctrl.Result{}, nil
 }
 
-// deletesObjects tells whether deleting the Kustomization deletes its objects: with deletion policy
-// MirrorPrune (the default) when spec.prune is set, always with Delete and WaitForTermination, never with
-// Orphan.
+// deletesObjects tells whether deleting the Kustomization deletes its objects: never while it is suspended
+// (as in Flux, suspending then deleting is how a Kustomization is removed and its objects kept), otherwise with
+// deletion policy MirrorPrune (the default) when spec.prune is set, always with Delete and
+// WaitForTermination, never with Orphan.
 func deletesObjects(obj *kustomizev1.Kustomization) bool {
+	if obj.Spec.Suspend {
+		return false
+	}
 	switch obj.GetDeletionPolicy() {
 	case kustomizev1.DeletionPolicyMirrorPrune:
 		return obj.Spec.Prune

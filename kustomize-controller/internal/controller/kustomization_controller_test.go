@@ -376,19 +376,23 @@ func TestImpersonationLimitsKinds(t *testing.T) {
 }
 
 // TestDeletionPrunesObjects: deleting a Kustomization deletes its objects as its deletion policy says:
-// MirrorPrune (the default) follows spec.prune, Delete deletes even without it, Orphan keeps them.
+// MirrorPrune (the default) follows spec.prune, Delete deletes even without it, Orphan keeps them; a
+// suspended Kustomization keeps them whatever its policy (Flux's way to delete one and keep its workloads).
 func TestDeletionPrunesObjects(t *testing.T) {
 	for _, tc := range []struct {
-		policy string
-		prune  bool
-		kept   bool
+		policy    string
+		prune     bool
+		suspended bool
+		kept      bool
 	}{
-		{"", true, false},
-		{kustomizev1.DeletionPolicyMirrorPrune, false, true},
-		{kustomizev1.DeletionPolicyDelete, false, false},
-		{kustomizev1.DeletionPolicyOrphan, true, true},
+		{"", true, false, false},
+		{kustomizev1.DeletionPolicyMirrorPrune, false, false, true},
+		{kustomizev1.DeletionPolicyDelete, false, false, false},
+		{kustomizev1.DeletionPolicyOrphan, true, false, true},
+		{"", true, true, true},
+		{kustomizev1.DeletionPolicyDelete, true, true, true},
 	} {
-		t.Run(fmt.Sprintf("policy=%s,prune=%v", tc.policy, tc.prune), func(t *testing.T) {
+		t.Run(fmt.Sprintf("policy=%s,prune=%v,suspended=%v", tc.policy, tc.prune, tc.suspended), func(t *testing.T) {
 			t.Parallel()
 			f := newFixture(t)
 			rev := f.publish(t, map[string]string{"app/cm.yaml": configMapYAML("owned", "1")})
@@ -400,6 +404,12 @@ func TestDeletionPrunesObjects(t *testing.T) {
 			waitApplied(t, k, rev)
 			if !slices.Contains(k.Finalizers, kustomizev1.KustomizationFinalizer) {
 				t.Fatalf("finalizer missing: %v", k.Finalizers)
+			}
+			if tc.suspended {
+				k.Spec.Suspend = true
+				if err := env.Client.Update(context.Background(), k); err != nil {
+					t.Fatal(err)
+				}
 			}
 			if err := env.Client.Delete(context.Background(), k); err != nil {
 				t.Fatal(err)
