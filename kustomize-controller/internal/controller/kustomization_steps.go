@@ -50,11 +50,11 @@ func (r *KustomizationReconciler) reconcile(ctx context.Context, obj *kustomizev
 	if err != nil {
 		return "", err
 	}
-	if err := r.checkDependencies(ctx, obj); err != nil {
-		return "", err
-	}
 	art, err := r.sourceArtifact(ctx, obj)
 	if err != nil {
+		return "", err
+	}
+	if err := r.checkDependencies(ctx, obj, art); err != nil {
 		return "", err
 	}
 	obj.Status.LastAttemptedRevision = art.Revision
@@ -126,33 +126,6 @@ func driftIgnoreRules(obj *kustomizev1.Kustomization) ([]jsondiff.IgnoreRule, er
 		return nil, stalledError(meta.ReconciliationFailedReason, fmt.Errorf("%w; fix it to reconcile again", err))
 	}
 	return rules, nil
-}
-
-// checkDependencies requires every Kustomization of spec.dependsOn to be Ready for its current generation.
-func (r *KustomizationReconciler) checkDependencies(ctx context.Context, obj *kustomizev1.Kustomization) error {
-	for _, dep := range obj.Spec.DependsOn {
-		key := types.NamespacedName{Namespace: dep.Namespace, Name: dep.Name}
-		if key.Namespace == "" {
-			key.Namespace = obj.Namespace
-		}
-		var reason string
-		d := &kustomizev1.Kustomization{}
-		switch err := r.Get(ctx, key, d); {
-		case apierrors.IsNotFound(err):
-			reason = "not found"
-		case err != nil:
-			reason = err.Error()
-		case d.Generation != d.Status.ObservedGeneration:
-			reason = "not reconciled for its current generation yet"
-		case !conditions.IsReady(d):
-			reason = "not ready"
-		}
-		if reason != "" {
-			return &stepError{reason: meta.DependencyNotReadyReason, requeueAfter: r.RequeueDependency,
-				err: fmt.Errorf("dependency '%s' is %s; retrying in %s", key, reason, r.RequeueDependency)}
-		}
-	}
-	return nil
 }
 
 // sourceArtifact returns the artifact of spec.sourceRef, refusing a cross-namespace reference when they are
