@@ -91,6 +91,10 @@ type KustomizationReconciler struct {
 	NoCrossNamespaceRefs bool
 	// StrictSubstitution fails a build on a variable with no value and no default.
 	StrictSubstitution bool
+	// AdditiveCELDependencyCheck makes a dependency with a readyExpr pass the default checks (Ready for its
+	// generation, at the source revision) as well as the expression, instead of the expression alone
+	// (--additive-cel-dependency-check, Flux's AdditiveCELDependencyCheck feature gate).
+	AdditiveCELDependencyCheck bool
 	// RequeueDependency is how long to wait before retrying when a dependency is not ready.
 	RequeueDependency time.Duration
 	// KubeConfigOpts say which kubeconfig features spec.kubeConfig Secrets may use (--insecure-kubeconfig-*).
@@ -145,8 +149,10 @@ func (r *KustomizationReconciler) Reconcile(ctx context.Context, req ctrl.Reques
 		obj.Status.SetLastHandledReconcileRequest(v)
 	}
 	times := newStepTimes()
-	msg, err := r.reconcile(ctx, obj, times)
+	snap := &snapshot{}
+	msg, err := r.reconcile(ctx, obj, times, snap)
 	result := r.summarize(obj, msg, err)
+	snap.record(obj, times.total())
 	obj.Status.ObservedGeneration = obj.GetGeneration()
 	perr := reconcile.Persist(ctx, r.Client, obj, base, r.ControllerName)
 	times.done("status")

@@ -44,8 +44,8 @@ var defaultHTTPClient = &http.Client{Timeout: 5 * time.Minute}
 
 // reconcile runs the steps of one reconcile in order and returns the Ready message. A failed step returns a
 // *stepError; nothing after it runs, so a failed build or apply never prunes and never replaces the inventory.
-// times records how long each step took.
-func (r *KustomizationReconciler) reconcile(ctx context.Context, obj *kustomizev1.Kustomization, times *stepTimes) (string, error) {
+// times records how long each step took, and snap what the history snapshot of a built revision records.
+func (r *KustomizationReconciler) reconcile(ctx context.Context, obj *kustomizev1.Kustomization, times *stepTimes, snap *snapshot) (string, error) {
 	healthChecks, err := customHealthChecks(obj)
 	if err != nil {
 		return "", err
@@ -68,6 +68,9 @@ func (r *KustomizationReconciler) reconcile(ctx context.Context, obj *kustomizev
 	times.done("build")
 	if err != nil {
 		return "", err
+	}
+	if err := snap.set(objs, art); err != nil {
+		return "", failed(meta.BuildFailedReason, err)
 	}
 	err = r.applyAndPrune(ctx, obj, m, objs, art.Revision)
 	times.done("apply")
