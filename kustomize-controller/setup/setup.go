@@ -22,6 +22,7 @@ import (
 	runtimectrl "github.com/fluxcd/pkg/runtime/controller"
 	"github.com/spf13/pflag"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	ctrlcontroller "sigs.k8s.io/controller-runtime/pkg/controller"
@@ -58,6 +59,12 @@ type Options struct {
 	InsecureKubeConfigExec bool
 	// InsecureKubeConfigTLS lets spec.kubeConfig kubeconfigs set insecure-skip-tls-verify (off, as in Flux).
 	InsecureKubeConfigTLS bool
+	// AdditiveCELDependencyCheck requires a dependency with a readyExpr to pass the default readiness checks
+	// too (off: the expression alone decides, as in Flux without its AdditiveCELDependencyCheck feature gate).
+	AdditiveCELDependencyCheck bool
+	// SOPSAgeSecret names a Secret in the controller's namespace (RUNTIME_NAMESPACE) whose age identities every
+	// Kustomization with spec.decryption may decrypt with (Flux's --sops-age-secret); empty for none.
+	SOPSAgeSecret string
 }
 
 // buildCacheMaxObjects bounds the objects held by the build cache in all.
@@ -77,6 +84,10 @@ func (o *Options) BindFlags(fs *pflag.FlagSet) {
 		"Allow kubeconfigs of spec.kubeConfig (remote clusters) to use exec credential plugins, which run a command in the controller's container.")
 	fs.BoolVar(&o.InsecureKubeConfigTLS, "insecure-kubeconfig-tls", false,
 		"Allow kubeconfigs of spec.kubeConfig (remote clusters) to disable TLS verification (insecure-skip-tls-verify).")
+	fs.StringVar(&o.SOPSAgeSecret, "sops-age-secret", "",
+		"The name of a Secret in the controller's namespace whose .agekey entries every Kustomization with spec.decryption may decrypt with, after its own keys.")
+	fs.BoolVar(&o.AdditiveCELDependencyCheck, "additive-cel-dependency-check", false,
+		"Require a dependsOn entry with a readyExpr to also be Ready for its generation and at the source revision, instead of the expression alone deciding (Flux's AdditiveCELDependencyCheck feature gate).")
 }
 
 // Spec returns the kustomize-controller's description for manager.Main, with its flags bound to a new Options.
@@ -115,6 +126,14 @@ func setupReconciler(ctx context.Context, mgr ctrl.Manager, opts *manager.Option
 	if err != nil {
 		return err
 	}
+	var sopsAgeSecret types.NamespacedName
+	if o.SOPSAgeSecret != "" {
+		ns := os.Getenv(manager.RuntimeNamespaceEnv)
+		if ns == "" {
+			return fmt.Errorf("--sops-age-secret needs the controller's namespace in %s", manager.RuntimeNamespaceEnv)
+		}
+		sopsAgeSecret = types.NamespacedName{Namespace: ns, Name: o.SOPSAgeSecret}
+	}
 	r := &controller.KustomizationReconciler{
 		Artifacts:             artifacts,
 		Client:                mgr.GetClient(),
@@ -134,6 +153,8 @@ func setupReconciler(ctx context.Context, mgr ctrl.Manager, opts *manager.Option
 			InsecureExec: o.InsecureKubeConfigExec,
 			InsecureTLS:  o.InsecureKubeConfigTLS,
 		},
+		AdditiveCELDependencyCheck: o.AdditiveCELDependencyCheck,
+		SOPSAgeSecret:              sopsAgeSecret,
 	}
 	copts := ctrlcontroller.Options{
 		MaxConcurrentReconciles: opts.Concurrent,

@@ -26,6 +26,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
 	kuberecorder "k8s.io/client-go/tools/record"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -91,6 +92,9 @@ type KustomizationReconciler struct {
 	NoCrossNamespaceRefs bool
 	// StrictSubstitution fails a build on a variable with no value and no default.
 	StrictSubstitution bool
+	// SOPSAgeSecret names a Secret whose age identities every Kustomization with spec.decryption may decrypt
+	// with, after its own keys (--sops-age-secret, in the controller's namespace); empty for none.
+	SOPSAgeSecret types.NamespacedName
 	// AdditiveCELDependencyCheck makes a dependency with a readyExpr pass the default checks (Ready for its
 	// generation, at the source revision) as well as the expression, instead of the expression alone
 	// (--additive-cel-dependency-check, Flux's AdditiveCELDependencyCheck feature gate).

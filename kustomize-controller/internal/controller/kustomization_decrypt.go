@@ -22,8 +22,9 @@ import (
 )
 
 // decryptor returns the decryptor of spec.decryption, nil without it. Its keys are those of the Secret named
-// by spec.decryption.secretRef in the Kustomization's namespace, read uncached; without a secretRef it holds
-// none, and decrypting anything fails with a message saying so. Failures are BuildFailed, as in Flux.
+// by spec.decryption.secretRef in the Kustomization's namespace, then the age identities of the controller's
+// --sops-age-secret, both read uncached; with neither it holds none, and decrypting anything fails with a
+// message saying so. Failures are BuildFailed, as in Flux.
 func (r *KustomizationReconciler) decryptor(ctx context.Context, obj *kustomizev1.Kustomization) (build.Decryptor, error) {
 	spec := obj.Spec.Decryption
 	if spec == nil {
@@ -33,22 +34,44 @@ func (r *KustomizationReconciler) decryptor(ctx context.Context, obj *kustomizev
 		return nil, stalledError(meta.BuildFailedReason, fmt.Errorf(
 			"spec.decryption.provider %q is not supported: use %q", spec.Provider, decrypt.Provider))
 	}
-	if spec.SecretRef == nil {
-		return decrypt.New("", nil)
-	}
-	key := types.NamespacedName{Namespace: obj.Namespace, Name: spec.SecretRef.Name}
-	secret := &corev1.Secret{}
-	if err := r.APIReader.Get(ctx, key, secret); err != nil {
-		if apierrors.IsNotFound(err) {
-			return nil, failed(meta.BuildFailedReason, fmt.Errorf("decryption Secret '%s' not found", key))
+	var (
+		name string
+		data map[string][]byte
+	)
+	if spec.SecretRef != nil {
+		key := types.NamespacedName{Namespace: obj.Namespace, Name: spec.SecretRef.Name}
+		secret, err := r.decryptionSecret(ctx, key, "decryption Secret")
+		if err != nil {
+			return nil, err
 		}
-		return nil, failed(meta.BuildFailedReason, fmt.Errorf("reading decryption Secret '%s': %w", key, err))
+		name, data = key.String(), secret.Data
 	}
-	d, err := decrypt.New(key.String(), secret.Data)
+	d, err := decrypt.New(name, data)
 	if err != nil {
 		return nil, failed(meta.BuildFailedReason, err)
 	}
+	if r.SOPSAgeSecret.Name != "" {
+		secret, err := r.decryptionSecret(ctx, r.SOPSAgeSecret, "--sops-age-secret Secret")
+		if err != nil {
+			return nil, err
+		}
+		if err := d.AddAgeFallback(r.SOPSAgeSecret.String(), secret.Data); err != nil {
+			return nil, failed(meta.BuildFailedReason, err)
+		}
+	}
 	return d, nil
+}
+
+// decryptionSecret reads a Secret of keys, uncached; what names it in messages.
+func (r *KustomizationReconciler) decryptionSecret(ctx context.Context, key types.NamespacedName, what string) (*corev1.Secret, error) {
+	secret := &corev1.Secret{}
+	if err := r.APIReader.Get(ctx, key, secret); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, failed(meta.BuildFailedReason, fmt.Errorf("%s '%s' not found", what, key))
+		}
+		return nil, failed(meta.BuildFailedReason, fmt.Errorf("reading %s '%s': %w", what, key, err))
+	}
+	return secret, nil
 }
 
 // refuseEncrypted fails on a SOPS-encrypted Secret left in the objects (no spec.decryption), as Flux does

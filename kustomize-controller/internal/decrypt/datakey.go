@@ -131,6 +131,14 @@ func (d *Decryptor) noKeyError(m *metadata) error {
 // missing says that no key of a kind matches the recipients, or that the Secret has none of that kind.
 func (d *Decryptor) missing(kind string, have bool, ext, what string, recipients []string) string {
 	list := strings.Join(recipients, ", ")
+	if d.fallback != "" && ext == AgeKeyExt {
+		own := "spec.decryption.secretRef is not set"
+		if d.secret != "" {
+			own = "Secret " + d.secret + " has none"
+		}
+		return fmt.Sprintf("no %s matches %s %s: %s, and the controller's --sops-age-secret %s has none either",
+			kind, what, list, own, d.fallback)
+	}
 	switch {
 	case d.secret == "":
 		return fmt.Sprintf("spec.decryption.secretRef is not set: name a Secret holding an %s (an entry ending in %s) for %s %s",

@@ -70,7 +70,32 @@ type Decryptor struct {
 	pgp    openpgp.EntityList
 	// unsupported lists the Secret's entries tide cannot use, for messages ("'sops.aws-kms' (AWS KMS ...)").
 	unsupported []string
+	// fallback names the controller's --sops-age-secret ("namespace/name") when its age identities were added.
+	fallback    string
 	fingerprint string
+}
+
+// AddAgeFallback adds the age identities of the controller-wide Secret named secret ("namespace/name", the
+// --sops-age-secret flag, as in Flux) to d: they decrypt, for every Kustomization with spec.decryption, what
+// its own keys cannot. Only entries ending in .agekey are read; one that does not parse is an error naming the
+// Secret and the entry. The fingerprint changes with the Secret's data.
+func (d *Decryptor) AddAgeFallback(secret string, data map[string][]byte) error {
+	names := make([]string, 0, len(data))
+	for name := range data {
+		if filepath.Ext(name) == AgeKeyExt {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if err := d.addAgeIdentities(data[name]); err != nil {
+			return fmt.Errorf("--sops-age-secret '%s': entry '%s' %w", secret, name, err)
+		}
+	}
+	d.fallback = secret
+	h := sha256.Sum256([]byte(d.fingerprint + "\x00" + fingerprint(secret, data)))
+	d.fingerprint = "sops:" + hex.EncodeToString(h[:])
+	return nil
 }
 
 // New returns a Decryptor with the keys in data, the data of the Secret named secret ("namespace/name").
