@@ -12,7 +12,8 @@ SPDX-License-Identifier: Apache-2.0
 // Keys come only from the Secret of spec.decryption.secretRef: its entries ending in .agekey hold age
 // identities and those ending in .asc OpenPGP private keys (armored, without passphrase). Unlike the sops
 // CLI, nothing is taken from the controller's environment (SOPS_AGE_KEY, ~/.config/sops, the GnuPG home), so a
-// Kustomization can only decrypt with the keys it names. Cloud KMS and Vault keys (sops.aws-kms,
+// Kustomization can only decrypt with the keys it names, plus the age identities of the controller-wide
+// Secret an administrator names with --sops-age-secret (AddAgeFallback). Cloud KMS and Vault keys (sops.aws-kms,
 // sops.azure-kv, sops.gcp-kms, sops.vault-token) are not supported: decrypting a document that only they can
 // open fails with a message saying so.
 //
