@@ -130,13 +130,4 @@ func readyExprNotReady(ctx context.Context, expr *cel.Expression, obj, d *kustom
 }
 
 // sameSource tells whether two Kustomizations build from the same source object.
-func sameSource(a, b *kustomizev1.Kustomization) bool {
-	ns := func(k *kustomizev1.Kustomization) string {
-		if k.Spec.SourceRef.Namespace != "" {
-			return k.Spec.SourceRef.Namespace
-		}
-		return k.Namespace
-	}
-	return a.Spec.SourceRef.Kind == b.Spec.SourceRef.Kind && a.Spec.SourceRef.Name == b.Spec.SourceRef.Name &&
-		ns(a) == ns(b)
-}
+func sameSource(a, b *kustomizev1.Kustomization) bool { return sourceOf(a) == sourceOf(b) }

@@ -82,12 +82,17 @@ func (r *KustomizationReconciler) clientFor(user string) (client.Client, error) 
 
 // sourceIndexValue indexes a Kustomization by "<Kind>/<namespace>/<name>" of its source.
 func sourceIndexValue(o client.Object) []string {
-	k := o.(*kustomizev1.Kustomization)
+	return []string{sourceOf(o.(*kustomizev1.Kustomization))}
+}
+
+// sourceOf is the "<Kind>/<namespace>/<name>" of a Kustomization's source, in its own namespace when the
+// reference names none.
+func sourceOf(k *kustomizev1.Kustomization) string {
 	ns := k.Spec.SourceRef.Namespace
 	if ns == "" {
 		ns = k.Namespace
 	}
-	return []string{sourceKey(k.Spec.SourceRef.Kind, ns, k.Spec.SourceRef.Name)}
+	return sourceKey(k.Spec.SourceRef.Kind, ns, k.Spec.SourceRef.Name)
 }
 
 func sourceKey(kind, namespace, name string) string {
