@@ -26,6 +26,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	ctrlcontroller "sigs.k8s.io/controller-runtime/pkg/controller"
+	ctrlmanager "sigs.k8s.io/controller-runtime/pkg/manager"
 
 	kustomizev1 "github.com/tide-gitops/tide/api/kustomize/v1"
 	kustomizev1beta2 "github.com/tide-gitops/tide/api/kustomize/v1beta2"
@@ -122,7 +123,7 @@ func setupReconciler(ctx context.Context, mgr ctrl.Manager, opts *manager.Option
 	if o.BuildCacheSize > 0 {
 		cache = build.NewCache(o.BuildCacheSize, buildCacheMaxObjects)
 	}
-	artifacts, err := sharedArtifacts(ctx, o.ArtifactCacheSize)
+	artifacts, err := sharedArtifacts(mgr, o.ArtifactCacheSize)
 	if err != nil {
 		return err
 	}
@@ -166,9 +167,9 @@ func setupReconciler(ctx context.Context, mgr ctrl.Manager, opts *manager.Option
 	return nil
 }
 
-// sharedArtifacts returns the store of extracted artifacts in a new temporary directory, removed when ctx ends,
+// sharedArtifacts returns the store of extracted artifacts in a new temporary directory, removed when mgr stops,
 // or nil when size is 0.
-func sharedArtifacts(ctx context.Context, size int) (*artifact.Shared, error) {
+func sharedArtifacts(mgr ctrl.Manager, size int) (*artifact.Shared, error) {
 	if size <= 0 {
 		return nil, nil
 	}
@@ -176,9 +177,14 @@ func sharedArtifacts(ctx context.Context, size int) (*artifact.Shared, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating the directory of shared artifacts: %w", err)
 	}
-	go func() {
+	// A runnable, not a goroutine: the manager waits for it on shutdown, so the directory is gone before the
+	// process exits.
+	if err := mgr.Add(ctrlmanager.RunnableFunc(func(ctx context.Context) error {
 		<-ctx.Done()
+		return os.RemoveAll(dir)
+	})); err != nil {
 		_ = os.RemoveAll(dir)
-	}()
+		return nil, fmt.Errorf("registering the removal of the shared artifacts: %w", err)
+	}
 	return artifact.NewShared(dir, size)
 }

@@ -27,7 +27,11 @@ import (
 var env *testenv.Env
 
 func TestMain(m *testing.M) {
-	os.Exit(testenv.Main(m, testenv.Options{}, &env, setup))
+	code := testenv.Main(m, testenv.Options{}, &env, setup)
+	if binDir != "" {
+		_ = os.RemoveAll(binDir) // the controller binaries built for this run (~570 MB)
+	}
+	os.Exit(code)
 }
 
 // setup creates the namespaces the seeds' YAML refers to.
