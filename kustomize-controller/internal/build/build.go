@@ -11,8 +11,9 @@ SPDX-License-Identifier: Apache-2.0
 //
 // It differs from Flux in what it costs, not in what it produces: the artifact is never copied or written
 // (generated files live in an in-memory overlay of a read-only, root-confined filesystem), kyaml's OpenAPI
-// schema is parsed once per process, builds run concurrently, and an optional Cache keyed by artifact digest,
-// path and spec skips kustomize for a Kustomization that has not changed.
+// schema is parsed once per process, builds run concurrently, large plain-YAML paths with a targetNamespace
+// are built in chunks that avoid kustomize's quadratic id checks (chunk.go), and an optional Cache keyed by
+// artifact digest, path and spec skips kustomize for a Kustomization that has not changed.
 package build
 
 import (
@@ -191,12 +192,9 @@ func buildDecrypting(root string, spec *kustomizev1.KustomizationSpec, allowRemo
 	if err != nil {
 		return nil, false, err
 	}
-	data, file, changed, err := generatedKustomization(fsys, dir, spec)
+	chunks, err := shadowKustomization(fsys, dir, spec)
 	if err != nil {
 		return nil, false, err
-	}
-	if changed {
-		fsys.overrides[file] = data
 	}
 	scan, err := checkReferences(fsys, dir, allowRemote)
 	if err != nil {
@@ -207,11 +205,31 @@ func buildDecrypting(root string, spec *kustomizev1.KustomizationSpec, allowRemo
 		return nil, false, err
 	}
 	m, err := runKustomize(fsys, dir, scan.customSchema)
+	if err != nil && chunks != nil {
+		// The unchunked build gives kustomize's usual message (and stays the reference if they ever differ).
+		chunks.undo()
+		m, err = runKustomize(fsys, dir, scan.customSchema)
+	}
 	if err != nil {
 		return nil, false, kustomizeError(fsys, dir, spec, scan.customSchema, decrypted, err)
 	}
 	objs, err = toObjects(m)
 	return objs, len(decrypted) > 0, err
+}
+
+// shadowKustomization puts the kustomization to build at dir into fsys (when it differs from the user's
+// file), in chunks when that is equivalent and faster (see chunk.go).
+func shadowKustomization(fsys *rootFS, dir string, spec *kustomizev1.KustomizationSpec) (*chunking, error) {
+	p, err := planKustomization(fsys, dir, spec)
+	if err != nil || !p.changed {
+		return nil, err
+	}
+	data, err := marshalKustomization(fsys, dir, &p.kus)
+	if err != nil {
+		return nil, err
+	}
+	fsys.overrides[p.file] = data
+	return chunkResources(fsys, dir, p, data)
 }
 
 // decryptSources shadows the encrypted generator sources and patches with their plaintext, in memory only.

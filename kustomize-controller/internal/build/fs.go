@@ -31,6 +31,8 @@ type rootFS struct {
 	// extra is a second allowed prefix (kustomize's clone directories when remote bases are allowed).
 	extra     string
 	overrides map[string][]byte
+	// dirs are generated directories (which hold generated files only).
+	dirs map[string]bool
 }
 
 var _ filesys.FileSystem = (*rootFS)(nil)
@@ -48,7 +50,7 @@ func newRootFS(root string, allowRemote bool) (*rootFS, error) {
 	if st, err := os.Stat(real); err != nil || !st.IsDir() {
 		return nil, fmt.Errorf("artifact directory %q is not a directory", root)
 	}
-	r := &rootFS{root: real, overrides: map[string][]byte{}}
+	r := &rootFS{root: real, overrides: map[string][]byte{}, dirs: map[string]bool{}}
 	if allowRemote {
 		if tmp, err := filepath.EvalSymlinks(os.TempDir()); err == nil {
 			r.extra = filepath.Join(tmp, "kustomize-")
@@ -81,7 +83,7 @@ func (r *rootFS) resolve(path string) (string, error) {
 		p = filepath.Join(r.root, p)
 	}
 	p = filepath.Clean(p)
-	if _, ok := r.overrides[p]; ok {
+	if _, ok := r.overrides[p]; ok || r.dirs[p] {
 		return p, nil
 	}
 	if !r.within(p) {
@@ -149,6 +151,9 @@ func (r *rootFS) IsDir(path string) bool {
 	if _, ok := r.overrides[p]; ok {
 		return false
 	}
+	if r.dirs[p] {
+		return true
+	}
 	st, err := os.Stat(p)
 	return err == nil && st.IsDir()
 }
@@ -159,9 +164,11 @@ func (r *rootFS) ReadDir(path string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	entries, err := os.ReadDir(p)
-	if err != nil {
-		return nil, err
+	var entries []os.DirEntry
+	if !r.dirs[p] {
+		if entries, err = os.ReadDir(p); err != nil {
+			return nil, err
+		}
 	}
 	seen := map[string]bool{}
 	var names []string
@@ -198,7 +205,7 @@ func (r *rootFS) Exists(path string) bool {
 	if err != nil {
 		return false
 	}
-	if _, ok := r.overrides[p]; ok {
+	if _, ok := r.overrides[p]; ok || r.dirs[p] {
 		return true
 	}
 	_, err = os.Stat(p)

@@ -72,43 +72,60 @@ func listPlainYAML(fsys *rootFS, dir string) ([]string, error) {
 	return out, nil
 }
 
-// generatedKustomization returns the kustomization that Flux would build at dir: the user's kustomization file
-// (or one listing the plain YAML files) with the Kustomization's spec fields merged in. The file name to
-// shadow is returned with it; changed is false when the user's file can be used unmodified.
-func generatedKustomization(fsys *rootFS, dir string, spec *kustomizev1.KustomizationSpec) (data []byte, file string, changed bool, err error) {
-	kus := kustypes.Kustomization{TypeMeta: kustypes.TypeMeta{
-		APIVersion: kustypes.KustomizationVersion, Kind: kustypes.KustomizationKind}}
-	file = findKustomizationFile(fsys, dir)
-	generated := file == ""
-	if generated {
-		file = filepath.Join(dir, konfig.DefaultKustomizationFileName())
-		if kus.Resources, err = listPlainYAML(fsys, dir); err != nil {
-			return nil, "", false, err
+// plan is the kustomization a build runs at dir: the user's file, or one generated for plain YAML, with the
+// Kustomization's spec fields merged in.
+type plan struct {
+	kus kustypes.Kustomization
+	// file is the kustomization file to shadow (the user's, or the one generated in its place).
+	file string
+	// generated is set when dir has no kustomization file and kus lists its plain YAML.
+	generated bool
+	// changed is false when the user's file can be used unmodified.
+	changed bool
+}
+
+// planKustomization returns the kustomization that Flux would build at dir: the user's kustomization file
+// (or one listing the plain YAML files) with the Kustomization's spec fields merged in.
+func planKustomization(fsys *rootFS, dir string, spec *kustomizev1.KustomizationSpec) (*plan, error) {
+	p := &plan{kus: kustypes.Kustomization{TypeMeta: kustypes.TypeMeta{
+		APIVersion: kustypes.KustomizationVersion, Kind: kustypes.KustomizationKind}}}
+	p.file = findKustomizationFile(fsys, dir)
+	p.generated = p.file == ""
+	var err error
+	if p.generated {
+		p.file = filepath.Join(dir, konfig.DefaultKustomizationFileName())
+		if p.kus.Resources, err = listPlainYAML(fsys, dir); err != nil {
+			return nil, err
 		}
-		changed = true
+		p.changed = true
 	} else if hasSpecFields(spec) {
-		raw, err := fsys.ReadFile(file)
+		raw, err := fsys.ReadFile(p.file)
 		if err != nil {
-			return nil, "", false, fmt.Errorf("reading %s: %w", fsys.rel(file), err)
+			return nil, fmt.Errorf("reading %s: %w", fsys.rel(p.file), err)
 		}
-		if err := yaml.Unmarshal(raw, &kus); err != nil {
-			return nil, "", false, fmt.Errorf("%s is not a valid kustomization: %w", fsys.rel(file), err)
+		if err := yaml.Unmarshal(raw, &p.kus); err != nil {
+			return nil, fmt.Errorf("%s is not a valid kustomization: %w", fsys.rel(p.file), err)
 		}
-		changed = true
+		p.changed = true
 	}
-	if !changed {
-		return nil, file, false, nil
+	if !p.changed {
+		return p, nil
 	}
-	mergeSpec(fsys, dir, &kus, spec)
-	if generated && len(kus.Resources) == 0 && len(kus.Components) == 0 {
+	mergeSpec(fsys, dir, &p.kus, spec)
+	if p.generated && len(p.kus.Resources) == 0 && len(p.kus.Components) == 0 {
 		// Not empty for kustomize, which refuses an empty kustomization (Flux does the same).
-		kus.BuildMetadata = []string{kustypes.OriginAnnotations}
+		p.kus.BuildMetadata = []string{kustypes.OriginAnnotations}
 	}
-	data, err = yaml.Marshal(&kus)
+	return p, nil
+}
+
+// marshalKustomization writes kus as the YAML of a kustomization file; dir names it in the error.
+func marshalKustomization(fsys *rootFS, dir string, kus *kustypes.Kustomization) ([]byte, error) {
+	data, err := yaml.Marshal(kus)
 	if err != nil {
-		return nil, "", false, fmt.Errorf("writing the generated kustomization for %s: %w", fsys.rel(dir), err)
+		return nil, fmt.Errorf("writing the generated kustomization for %s: %w", fsys.rel(dir), err)
 	}
-	return data, file, true, nil
+	return data, nil
 }
 
 // hasSpecFields reports whether spec sets any field that changes the kustomization.
