@@ -8,13 +8,16 @@ package apply
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sync"
 
 	"github.com/fluxcd/pkg/ssa"
 	"github.com/fluxcd/pkg/ssa/utils"
 	"golang.org/x/sync/errgroup"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
@@ -38,11 +41,10 @@ func (m *Manager) splitNew(ctx context.Context, objs []*unstructured.Unstructure
 	}
 	var mu sync.Mutex
 	_ = m.forEach(ctx, candidates, func(ctx context.Context, o *unstructured.Unstructured) error {
-		dry := o.DeepCopy()
-		err := m.patchApply(ctx, dry, true)
+		version, err := m.patchApply(ctx, o, true)
 		mu.Lock()
 		defer mu.Unlock()
-		if err == nil && dry.GetResourceVersion() == "" {
+		if err == nil && version == "" {
 			absent = append(absent, o)
 		} else {
 			rest = append(rest, o)
@@ -67,7 +69,7 @@ func (m *Manager) creatable(o *unstructured.Unstructured) bool {
 func (m *Manager) createAll(ctx context.Context, objs []*unstructured.Unstructured, cs *ssa.ChangeSet) error {
 	var mu sync.Mutex
 	return m.forEach(ctx, objs, func(ctx context.Context, o *unstructured.Unstructured) error {
-		if err := m.patchApply(ctx, o.DeepCopy(), false); err != nil {
+		if _, err := m.patchApply(ctx, o, false); err != nil {
 			return fmt.Errorf("%s apply failed: %w", utils.FmtUnstructured(o), err)
 		}
 		mu.Lock()
@@ -100,11 +102,25 @@ func (m *Manager) forEach(ctx context.Context, objs []*unstructured.Unstructured
 	return g.Wait()
 }
 
-// patchApply server-side applies o as the field manager, taking over conflicting fields as ssa does.
-func (m *Manager) patchApply(ctx context.Context, o *unstructured.Unstructured, dryRun bool) error {
-	opts := []client.ApplyOption{client.ForceOwnership, client.FieldOwner(FieldManager)}
+// patchApply server-side applies o as the field manager, taking over conflicting fields as ssa does, and
+// returns the resourceVersion of the result (empty for a dry-run of an object that does not exist). Only the
+// result's metadata is sent back: the API server encodes and the controller decodes a fraction of the
+// object, twice per new object.
+func (m *Manager) patchApply(ctx context.Context, o *unstructured.Unstructured, dryRun bool) (string, error) {
+	data, err := json.Marshal(o.Object)
+	if err != nil {
+		return "", fmt.Errorf("encoding %s: %w", utils.FmtUnstructured(o), err)
+	}
+	meta := &metav1.PartialObjectMetadata{}
+	meta.SetGroupVersionKind(o.GroupVersionKind())
+	meta.SetNamespace(o.GetNamespace())
+	meta.SetName(o.GetName())
+	opts := []client.PatchOption{client.ForceOwnership, client.FieldOwner(FieldManager)}
 	if dryRun {
 		opts = append(opts, client.DryRunAll)
 	}
-	return m.client.Apply(ctx, client.ApplyConfigurationFromUnstructured(o), opts...)
+	if err := m.client.Patch(ctx, meta, client.RawPatch(types.ApplyPatchType, data), opts...); err != nil {
+		return "", err
+	}
+	return meta.GetResourceVersion(), nil
 }
