@@ -12,6 +12,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -28,8 +29,10 @@ var env *testenv.Env
 
 func TestMain(m *testing.M) {
 	code := testenv.Main(m, testenv.Options{}, &env, setup)
-	if binDir != "" {
-		_ = os.RemoveAll(binDir) // the controller binaries built for this run (~570 MB)
+	for _, dir := range []string{binDir, filepath.Dir(tidePath)} {
+		if dir != "" && dir != "." {
+			_ = os.RemoveAll(dir) // the binaries built for this run (~570 MB)
+		}
 	}
 	os.Exit(code)
 }
