@@ -16,6 +16,8 @@ import (
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/filesys"
+
+	"github.com/tide-gitops/tide/internal/yamlguard"
 )
 
 // errReadOnly is returned by every write operation of rootFS: a build never writes into the artifact.
@@ -130,16 +132,17 @@ func (r *rootFS) RemoveAll(path string) error {
 // WriteFile is refused: the build is read-only.
 func (r *rootFS) WriteFile(path string, data []byte) error { return errReadOnly }
 
-// Open opens a file for reading.
+// Open opens a file for reading: read whole, and guarded as ReadFile.
 func (r *rootFS) Open(path string) (filesys.File, error) {
-	p, err := r.resolve(path)
+	data, err := r.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	if data, ok := r.overrides[p]; ok {
-		return &memFile{Reader: bytes.NewReader(data)}, nil
+	f := &memFile{Reader: bytes.NewReader(data)}
+	if p, err := r.resolve(path); err == nil {
+		f.info, _ = os.Stat(p) // nil for a generated file
 	}
-	return os.Open(p)
+	return f, nil
 }
 
 // IsDir reports whether path is a directory inside the root.
@@ -230,7 +233,8 @@ func (r *rootFS) Glob(pattern string) ([]string, error) {
 	return out, nil
 }
 
-// ReadFile reads a file inside the root, or a generated one.
+// ReadFile reads a file inside the root, or a generated one. A file whose YAML aliases would expand it
+// without bound when kyaml de-anchors it is refused (see yamlguard).
 func (r *rootFS) ReadFile(path string) ([]byte, error) {
 	p, err := r.resolve(path)
 	if err != nil {
@@ -239,7 +243,14 @@ func (r *rootFS) ReadFile(path string) ([]byte, error) {
 	if data, ok := r.overrides[p]; ok {
 		return data, nil
 	}
-	return os.ReadFile(p)
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return nil, err
+	}
+	if err := yamlguard.CheckAliases(data); err != nil {
+		return nil, fmt.Errorf("%s: %w", r.rel(p), err)
+	}
+	return data, nil
 }
 
 // Walk walks the tree at path without following symlinks.
@@ -251,9 +262,11 @@ func (r *rootFS) Walk(path string, walkFn filepath.WalkFunc) error {
 	return filepath.Walk(p, walkFn)
 }
 
-// memFile is a generated file opened for reading.
+// memFile is a file opened for reading, held in memory.
 type memFile struct {
 	*bytes.Reader
+	// info describes the file on disk; nil for a generated file.
+	info os.FileInfo
 }
 
 // Close does nothing.
@@ -262,7 +275,10 @@ func (f *memFile) Close() error { return nil }
 // Write is refused: generated files are read-only.
 func (f *memFile) Write([]byte) (int, error) { return 0, errReadOnly }
 
-// Stat is not supported for generated files.
+// Stat describes the file on disk; it is not supported for generated files.
 func (f *memFile) Stat() (os.FileInfo, error) {
-	return nil, errors.New("stat of a generated file is not supported")
+	if f.info == nil {
+		return nil, errors.New("stat of a generated file is not supported")
+	}
+	return f.info, nil
 }

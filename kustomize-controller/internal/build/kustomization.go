@@ -20,6 +20,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	kustomizev1 "github.com/tide-gitops/tide/api/kustomize/v1"
+	"github.com/tide-gitops/tide/internal/yamlguard"
 )
 
 // findKustomizationFile returns the path of the kustomization file in dir, or "" when there is none.
@@ -110,6 +111,11 @@ func planKustomization(fsys *rootFS, dir string, spec *kustomizev1.Kustomization
 	}
 	if !p.changed {
 		return p, nil
+	}
+	for i, patch := range spec.Patches {
+		if err := yamlguard.CheckAliases([]byte(patch.Patch)); err != nil {
+			return nil, fmt.Errorf("spec.patches[%d]: %w", i, err)
+		}
 	}
 	mergeSpec(fsys, dir, &p.kus, spec)
 	if p.generated && len(p.kus.Resources) == 0 && len(p.kus.Components) == 0 {
@@ -230,6 +236,9 @@ func checkReferences(fsys *rootFS, dir string, allowRemote bool) (scanResult, er
 		if err := yaml.Unmarshal(raw, &kus); err != nil {
 			return fmt.Errorf("%s is not a valid kustomization: %w", fsys.rel(file), err)
 		}
+		if err := checkInlinePatches(&kus); err != nil {
+			return fmt.Errorf("%s: %w", fsys.rel(file), err)
+		}
 		if len(kus.OpenAPI) > 0 {
 			res.customSchema = true
 		}
@@ -253,6 +262,27 @@ func checkReferences(fsys *rootFS, dir string, allowRemote bool) (scanResult, er
 		return nil
 	}
 	return res, visit(dir)
+}
+
+// checkInlinePatches refuses inline patches (which kustomize parses, and kyaml de-anchors) whose YAML aliases
+// expand without bound; files are checked as they are read (rootFS.ReadFile).
+func checkInlinePatches(k *kustypes.Kustomization) error {
+	for i, p := range k.Patches {
+		if err := yamlguard.CheckAliases([]byte(p.Patch)); err != nil {
+			return fmt.Errorf("patches[%d]: %w", i, err)
+		}
+	}
+	for i, p := range k.PatchesStrategicMerge { //nolint:staticcheck // deprecated field still loaded
+		if err := yamlguard.CheckAliases([]byte(p)); err != nil {
+			return fmt.Errorf("patchesStrategicMerge[%d]: %w", i, err)
+		}
+	}
+	for i, p := range k.PatchesJson6902 { //nolint:staticcheck // deprecated field still loaded
+		if err := yamlguard.CheckAliases([]byte(p.Patch)); err != nil {
+			return fmt.Errorf("patchesJson6902[%d]: %w", i, err)
+		}
+	}
+	return nil
 }
 
 // references lists every path or URL a kustomization loads.

@@ -8,10 +8,13 @@ package build
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/fluxcd/pkg/apis/kustomize"
 
 	kustomizev1 "github.com/tide-gitops/tide/api/kustomize/v1"
 )
@@ -188,4 +191,70 @@ func TestBuildErrorsPointAtTheFile(t *testing.T) {
 			t.Errorf("%s: error shows the temp directory: %v", path, err)
 		}
 	}
+}
+
+// TestBuildRefusesAliasBombs checks that YAML whose aliases expand without bound ("billion laughs", 400 bytes
+// that kyaml would de-anchor into billions of nodes and run the controller out of memory) is refused, in a
+// plain file, a chunked build, a file listed by a kustomization and a patch, while modest aliases build.
+func TestBuildRefusesAliasBombs(t *testing.T) {
+	bomb := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bomb\ndata:\n  a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+	for i, prev := range []string{"a", "b", "c", "d", "e", "f", "g", "h"} {
+		name := string(rune('b' + i))
+		bomb += fmt.Sprintf("  %s: &%s [*%s, *%s, *%s, *%s, *%s, *%s, *%s, *%s, *%s]\n", name, name, prev, prev, prev, prev, prev, prev, prev, prev, prev)
+	}
+	var many strings.Builder
+	for i := range 100 {
+		fmt.Fprintf(&many, "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-%d\n", i)
+	}
+	root := t.TempDir()
+	writeTree(t, root, map[string]string{
+		"plain/bomb.yaml":            bomb,
+		"chunked/many.yaml":          many.String(),
+		"chunked/bomb.yaml":          bomb,
+		"listed/kustomization.yaml":  "resources: [bomb.yaml]\n",
+		"listed/bomb.yaml":           bomb,
+		"patched/kustomization.yaml": "resources: [cm.yaml]\npatches:\n- path: bomb.yaml\n",
+		"patched/cm.yaml":            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bomb\n",
+		"patched/bomb.yaml":          bomb,
+		"shared/kustomization.yaml":  "resources: [cm.yaml]\n",
+		"shared/cm.yaml":             "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: s\ndata:\n  a: &v value\n  b: *v\n",
+	})
+	inline := "patches:\n- patch: |\n" + indent(bomb, "    ") + "patchesStrategicMerge:\n- |\n" + indent(bomb, "  ")
+	writeTree(t, root, map[string]string{
+		"inline/kustomization.yaml": "resources: [cm.yaml]\n" + inline,
+		"inline/cm.yaml":            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bomb\n",
+	})
+	tests := []struct {
+		path, want string
+		patches    []kustomize.Patch
+	}{
+		{path: "plain", want: "plain/bomb.yaml: its YAML aliases expand it to more than"},
+		{path: "chunked", want: "chunked/bomb.yaml: its YAML aliases expand it to more than"},
+		{path: "listed", want: "listed/bomb.yaml: its YAML aliases expand it to more than"},
+		{path: "patched", want: "patched/bomb.yaml: its YAML aliases expand it to more than"},
+		{path: "inline", want: "inline/kustomization.yaml: patches[0]: its YAML aliases expand it to more than"},
+		{path: "shared", want: "spec.patches[1]: its YAML aliases expand it to more than",
+			patches: []kustomize.Patch{{Patch: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: s\n"}, {Patch: bomb}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			spec := &kustomizev1.KustomizationSpec{Path: tt.path, TargetNamespace: "t", Patches: tt.patches}
+			_, err := Build(context.Background(), root, spec, Options{})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %v, want %q", err, tt.want)
+			}
+		})
+	}
+	objs, err := Build(context.Background(), root, &kustomizev1.KustomizationSpec{Path: "shared"}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := nested(mustFind(t, objs, "ConfigMap", "s"), "data", "b"); got != "value" {
+		t.Fatalf("data.b = %v, want the aliased value", got)
+	}
+}
+
+// indent prefixes every line of s.
+func indent(s, prefix string) string {
+	return prefix + strings.ReplaceAll(strings.TrimSuffix(s, "\n"), "\n", "\n"+prefix) + "\n"
 }

@@ -257,6 +257,15 @@ func TestBadInputKeepsAppliedObjects(t *testing.T) {
 			files["app/broken.yaml"] = "apiVersion: v1\nkind: ConfigMap\nmetadata: [name: x\n"
 			f.publish(t, files)
 		}},
+		{"YAML aliases that expand without bound", meta.BuildFailedReason, "bomb.yaml: its YAML aliases expand", func(t *testing.T, f *fixture, _ *kustomizev1.Kustomization, files map[string]string) {
+			bomb := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bomb\ndata:\n  l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+			for i := 1; i <= 9; i++ {
+				bomb += fmt.Sprintf("  l%d: &l%d [%s]\n", i, i, strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*l%d, ", i-1), 10), ", "))
+			}
+			files["app/kustomization.yaml"] = "resources:\n- keep.yaml\n- bomb.yaml\n"
+			files["app/bomb.yaml"] = bomb
+			f.publish(t, files)
+		}},
 		{"kustomize error", meta.BuildFailedReason, "missing.yaml", func(t *testing.T, f *fixture, _ *kustomizev1.Kustomization, files map[string]string) {
 			files["app/kustomization.yaml"] = "resources:\n- keep.yaml\n- missing.yaml\n"
 			f.publish(t, files)
