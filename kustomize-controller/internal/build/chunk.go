@@ -145,8 +145,8 @@ func (c *chunking) add(path string, data []byte) {
 // of the line is always a document boundary in YAML, even inside a block scalar. A stream with directives
 // ("%" lines) or document end markers ("...") is returned whole: they change how what follows is read. So is
 // one that may hold a list kind (kustomize moves the items of a FooList after the file's other documents):
-// any "List" in the text, or a backslash (an escape can spell it). Parts that hold only blank and comment
-// lines are dropped, as kustomize drops empty documents.
+// any "List" in the text, or a backslash (an escape can spell it). Documents that hold nothing (comments,
+// whitespace) are kept: kustomize decides what they mean.
 func splitDocuments(data []byte) [][]byte {
 	if bytes.Contains(data, []byte("List")) || bytes.IndexByte(data, '\\') >= 0 {
 		return appendDocument(nil, data)
@@ -181,16 +181,10 @@ func isMarker(line []byte, marker string) bool {
 	return len(rest) == 0 || rest[0] == ' ' || rest[0] == '\t' || rest[0] == '\n' || rest[0] == '\r'
 }
 
-// appendDocument appends doc unless it holds only blank lines, comments and a "---" line without content.
+// appendDocument appends doc unless it is empty.
 func appendDocument(docs [][]byte, doc []byte) [][]byte {
-	for _, line := range bytes.Split(doc, []byte("\n")) {
-		if isMarker(line, "---") {
-			line = line[3:]
-		}
-		if t := bytes.TrimSpace(line); len(t) == 0 || t[0] == '#' {
-			continue
-		}
-		return append(docs, doc)
+	if len(doc) == 0 {
+		return docs
 	}
-	return docs
+	return append(docs, doc)
 }
