@@ -149,7 +149,7 @@ func (c *chunking) add(path string, data []byte) {
 // whitespace) are kept: kustomize decides what they mean.
 func splitDocuments(data []byte) [][]byte {
 	if bytes.Contains(data, []byte("List")) || bytes.IndexByte(data, '\\') >= 0 {
-		return appendDocument(nil, data)
+		return [][]byte{data}
 	}
 	var docs [][]byte
 	start := 0

@@ -220,6 +220,7 @@ func TestSplitDocuments(t *testing.T) {
 // documents: both must fail with the same message, or produce the same objects.
 func FuzzChunkedBuildSameAsWhole(f *testing.F) {
 	f.Add(chunkCorpus, "")
+	f.Add("", "")
 	f.Add("a: 1\n---\nb: 2\n---\n", "p-")
 	f.Add("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n", "")
 	f.Add("\ufeff---\napiVersion: v1\nkind: Secret\nmetadata: {name: s}\n---\t\n--- !!map\napiVersion: v1\nkind: Secret\nmetadata: {name: t}\n", "")
