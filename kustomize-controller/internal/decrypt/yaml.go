@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/tide-gitops/tide/internal/yamlguard"
 )
 
 // yamlIndent is the indentation sops writes YAML with.
@@ -23,7 +25,8 @@ var errTooLarge = errors.New("its aliases expand it beyond the size limit")
 
 // yamlReader converts YAML nodes to the tree. Comments become items: a comment before or after a key or list
 // item is a comment of the enclosing map or list, and the comment on the line of a scalar value is marked
-// inline. Aliases are expanded, within a budget of nodes (a document of n bytes may expand to n + 1Mi nodes).
+// inline. Aliases are expanded, within the node budget the build uses for every file (a document of n bytes
+// may expand to n + yamlguard.ExtraNodes nodes).
 type yamlReader struct {
 	budget int
 }
@@ -36,7 +39,7 @@ func loadYAML(data []byte) ([]mapping, error) {
 			return nil, err
 		}
 	}
-	r := &yamlReader{budget: len(data) + 1<<20}
+	r := &yamlReader{budget: len(data) + yamlguard.ExtraNodes}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var branches []mapping
 	for {
