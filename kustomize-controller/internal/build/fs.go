@@ -134,13 +134,17 @@ func (r *rootFS) WriteFile(path string, data []byte) error { return errReadOnly 
 
 // Open opens a file for reading: read whole, and guarded as ReadFile.
 func (r *rootFS) Open(path string) (filesys.File, error) {
-	data, err := r.ReadFile(path)
+	p, err := r.resolve(path)
+	if err != nil {
+		return nil, err
+	}
+	data, err := r.readResolved(p)
 	if err != nil {
 		return nil, err
 	}
 	f := &memFile{Reader: bytes.NewReader(data)}
-	if p, err := r.resolve(path); err == nil {
-		f.info, _ = os.Stat(p) // nil for a generated file
+	if _, generated := r.overrides[p]; !generated {
+		f.info, _ = os.Stat(p)
 	}
 	return f, nil
 }
@@ -240,6 +244,11 @@ func (r *rootFS) ReadFile(path string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return r.readResolved(p)
+}
+
+// readResolved is ReadFile of a path resolve returned.
+func (r *rootFS) readResolved(p string) ([]byte, error) {
 	if data, ok := r.overrides[p]; ok {
 		return data, nil
 	}
